@@ -1,0 +1,127 @@
+"""The one entry point every interface uses: run a turn, resume a confirmation.
+
+CLI, REST, MCP and the web chat are thin adapters over :class:`Agent`, which owns a
+compiled graph with a persistent checkpointer and turns a graph run into a
+:class:`TurnResult` (the ``ask --json`` shape).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+from langgraph.types import Command
+
+from graph.builder import build_graph
+from graph.checkpoint import open_checkpointer
+from graph.context import Context
+
+
+@dataclass
+class TurnResult:
+    """What one agent turn did, in a JSON-ready shape."""
+
+    response: str
+    tool_calls: list[dict[str, Any]]
+    tier: str
+    latency_ms: float
+    thread_id: str
+    tier_log: list[dict[str, Any]] = field(default_factory=list)
+    model_calls: int = 0
+    confirmation_required: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def new_thread_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+class Agent:
+    """A compiled TaskAgent graph bound to a checkpointer."""
+
+    def __init__(self, graph: Any):
+        self.graph = graph
+
+    async def ask(
+        self,
+        message: str,
+        *,
+        thread_id: str | None = None,
+        user: str = "local",
+        now: str | None = None,
+        tiers: str | None = None,
+    ) -> TurnResult:
+        """Run one turn. If it stops for a confirmation, ``confirmation_required`` says so."""
+        return await self._run({"messages": [HumanMessage(content=message)]}, thread_id, user, now, tiers)
+
+    async def resume(
+        self,
+        answer: Any,
+        *,
+        thread_id: str,
+        user: str = "local",
+        now: str | None = None,
+        tiers: str | None = None,
+    ) -> TurnResult:
+        """Answer a pending confirmation (True/"yes" confirms; anything else cancels)."""
+        return await self._run(Command(resume=answer), thread_id, user, now, tiers)
+
+    async def pending_confirmation(self, thread_id: str) -> dict[str, Any] | None:
+        snapshot = await self.graph.aget_state({"configurable": {"thread_id": thread_id}})
+        for task in snapshot.tasks:
+            for pending in task.interrupts:
+                return dict(pending.value)
+        return None
+
+    def context(self, user: str, now: str | None, tiers: str | None) -> Context:
+        overrides: dict[str, Any] = {"user": user}
+        if now:
+            overrides["now"] = now
+        if tiers:
+            overrides["tiers"] = tiers
+        return Context(**overrides)
+
+    async def _run(self, payload: Any, thread_id: str | None, user: str, now: str | None,
+                   tiers: str | None) -> TurnResult:
+        thread_id = thread_id or new_thread_id()
+        config = {"configurable": {"thread_id": thread_id}}
+        started = time.perf_counter()
+        output = await self.graph.ainvoke(payload, config, context=self.context(user, now, tiers))
+        latency_ms = (time.perf_counter() - started) * 1000
+        interrupts = output.get("__interrupt__") or []
+        confirmation = dict(interrupts[0].value) if interrupts else None
+        messages = output.get("messages") or []
+        response = ""
+        if confirmation is not None:
+            response = confirmation.get("question", "Please confirm.")
+        elif messages and messages[-1].type == "ai":
+            response = str(messages[-1].content)
+        calls = [
+            {"name": r["name"], "arguments": r["arguments"],
+             "result": r["result"] if r.get("ok") else {"error": r.get("error")}}
+            for r in output.get("tool_results") or []
+        ]
+        return TurnResult(
+            response=response,
+            tool_calls=calls,
+            tier=output.get("tier", "emergency"),
+            latency_ms=round(latency_ms, 1),
+            thread_id=thread_id,
+            tier_log=list(output.get("tier_log") or []),
+            model_calls=int(output.get("model_calls") or 0),
+            confirmation_required=confirmation,
+        )
+
+
+@asynccontextmanager
+async def open_agent(checkpointer_kind: str | None = None) -> AsyncIterator[Agent]:
+    """An :class:`Agent` with the configured persistent checkpointer."""
+    async with open_checkpointer(checkpointer_kind) as saver:
+        yield Agent(build_graph(checkpointer=saver))

@@ -1,0 +1,61 @@
+"""The run context: per-run knobs passed to every node through ``Runtime[Context]``.
+
+Each field falls back to an environment variable ``TASKAGENT_<FIELD>`` and then to
+``taskagent.yaml``'s ``agent`` section, so the CLI, REST API, UI and LangGraph
+Studio all run the same agent with the same defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+from graph.config import TIER_ORDER, load_settings
+
+
+@dataclass(kw_only=True)
+class Context:
+    """Who the agent acts for, which clock it reads, and how hard it tries."""
+
+    user: str = field(default="local", metadata={"description": "User every tool call runs as."})
+    now: str = field(
+        default="",
+        metadata={"description": "ISO datetime that pins the clock (tests, evals); empty = real time."},
+    )
+    tiers: str = field(
+        default=",".join(TIER_ORDER),
+        metadata={"description": "Comma-separated tier order: primary, fallback, emergency."},
+    )
+    history_messages: int = field(default=4, metadata={"description": "Earlier messages the planner sees."})
+    max_plan_steps: int = field(default=3, metadata={"description": "Plan rounds per turn."})
+    max_repairs: int = field(default=1, metadata={"description": "Repairs of an invalid tool call."})
+    max_message_chars: int = field(default=4000, metadata={"description": "Longest accepted message."})
+
+    def __post_init__(self) -> None:
+        """Fill fields left at their default from the environment, then the config file."""
+        agent_defaults = load_settings().agent
+        for f in fields(self):
+            if getattr(self, f.name) != f.default:
+                continue
+            raw: Any = os.environ.get(f"TASKAGENT_{f.name.upper()}", agent_defaults.get(f.name))
+            if raw is None or raw == "":
+                continue
+            try:
+                setattr(self, f.name, type(f.default)(raw))
+            except (TypeError, ValueError):
+                pass  # a malformed override keeps the safe default
+
+    def clock(self) -> datetime:
+        """The run's 'now': pinned when ``now`` is set, else the wall clock."""
+        if self.now:
+            try:
+                return datetime.fromisoformat(self.now).replace(tzinfo=None)
+            except ValueError:
+                pass
+        return datetime.now().replace(microsecond=0)
+
+    def tier_order(self) -> list[str]:
+        names = [name.strip() for name in self.tiers.split(",") if name.strip() in TIER_ORDER]
+        return names or ["emergency"]

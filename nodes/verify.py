@@ -1,0 +1,135 @@
+"""verify: parse and validate every proposed call before anything runs.
+
+Each raw call is checked against its tool's argument model, which also normalises
+it (relative dates against the run's clock, "#12"/"TASK-0012" ids, enum synonyms).
+Every raw model output meant to be a tool call is recorded as valid or invalid in
+``json_checks`` before any repair, which is what the JSON-validity eval reads.
+
+An invalid batch gets ``max_repairs`` repair rounds with the error fed back to the
+same tier; after that the tier has failed and routing hands over to fallback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.messages import AIMessage
+from langgraph.runtime import Runtime
+
+from graph.context import Context
+from graph.state import State
+from taskagent.tools import READ_ONLY_TOOLS, ToolArgumentError, validate_call
+
+# Fields a later call may leave out when an earlier call in the same batch creates
+# the thing they point at: "create project X and add task Y to it".
+BINDABLE = {
+    "project_id": ("create_project", {"create_task", "list_tasks"}),
+    "task_id": ("create_task", {"create_reminder", "update_task", "complete_task", "delete_task"}),
+}
+_PLACEHOLDER = re.compile(r"^\s*(?:\$|\{\{|<|null|none|new|id|\?)", re.I)
+
+
+@dataclass
+class RawCall:
+    name: str
+    arguments: Any
+    call_id: str
+    error: str | None = None  # set when the raw text was not even JSON
+
+
+def raw_calls(draft: AIMessage) -> list[RawCall]:
+    """Every call the model proposed, including ones that failed to parse.
+
+    Small models sometimes write the call into the text instead of ``tool_calls``;
+    a JSON object (or ``<tool_call>`` block) with a ``name`` is accepted from there.
+    """
+    calls = [RawCall(c["name"], c["args"], c.get("id") or "") for c in draft.tool_calls]
+    calls += [
+        RawCall(c.get("name") or "", c.get("args"), c.get("id") or "", c.get("error") or "not valid JSON")
+        for c in draft.invalid_tool_calls
+    ]
+    if calls or not isinstance(draft.content, str):
+        return calls
+    text = re.sub(r"</?tool_call>", "", draft.content).strip()
+    if not text.startswith(("{", "[")):
+        return []
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [RawCall("", text, "", f"not valid JSON ({exc.msg})")]
+    items = parsed if isinstance(parsed, list) else [parsed]
+    for item in items:
+        if isinstance(item, dict) and "name" in item:
+            arguments = item.get("arguments", item.get("parameters", {}))
+            calls.append(RawCall(str(item["name"]), arguments, ""))
+    return calls
+
+
+def _binding(name: str, arguments: dict[str, Any], earlier: list[str]) -> dict[str, int]:
+    """Which missing id fields of this call should take an earlier call's result."""
+    bind: dict[str, int] = {}
+    for field_name, (creator, consumers) in BINDABLE.items():
+        value = arguments.get(field_name)
+        missing = value is None or (isinstance(value, str) and _PLACEHOLDER.match(value))
+        if name in consumers and missing and creator in earlier:
+            bind[field_name] = len(earlier) - 1 - earlier[::-1].index(creator)
+    return bind
+
+
+async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Validate the draft's calls; queue them for execute or explain what is wrong."""
+    context = runtime.context or Context()
+    now = context.clock()
+    draft = state.draft or AIMessage(content="")
+    proposed = raw_calls(draft)
+    is_model = state.tier != "emergency"
+    checks: list[dict[str, Any]] = []
+    valid: list[dict[str, Any]] = []
+    errors: list[str] = []
+    earlier: list[str] = []
+    for raw in proposed:
+        try:
+            if raw.error:
+                raise ToolArgumentError(f"{raw.name or 'tool call'} arguments are {raw.error}")
+            arguments = raw.arguments
+            if isinstance(arguments, str):
+                arguments = json.loads(arguments or "{}")
+            if not isinstance(arguments, dict):
+                raise ToolArgumentError(f"{raw.name} arguments must be a JSON object")
+            bind = _binding(raw.name, arguments, earlier)
+            # Validate with a stand-in id; execute substitutes the real one.
+            checked = validate_call(raw.name, arguments | {k: 1 for k in bind}, now)
+            normalised = checked.model_dump(mode="json", exclude_unset=True)
+            for key in bind:
+                normalised.pop(key, None)
+            valid.append({"id": raw.call_id or f"call_{uuid.uuid4().hex[:10]}", "name": raw.name,
+                          "arguments": normalised, "bind": bind})
+            earlier.append(raw.name)
+            checks.append({"tier": state.tier, "tool": raw.name, "valid": True})
+        except (ToolArgumentError, json.JSONDecodeError) as exc:
+            errors.append(str(exc))
+            checks.append({"tier": state.tier, "tool": raw.name, "valid": False, "error": str(exc)})
+    if not proposed and is_model and state.intents and not state.scratch:
+        # A task request that came back as prose is a failed tool call too.
+        error = "expected a tool call but the reply had none"
+        checks.append({"tier": state.tier, "tool": None, "valid": False, "error": error})
+        errors.append(error)
+
+    done = {(r["name"], json.dumps(r["arguments"], sort_keys=True)) for r in state.tool_results}
+    fresh = [c for c in valid if (c["name"], json.dumps(c["arguments"], sort_keys=True)) not in done
+             or c["name"] in READ_ONLY_TOOLS and not state.scratch]
+    update: dict[str, Any] = {"json_checks": checks if is_model else []}
+    if errors:
+        repairs = state.repairs + 1
+        return update | {
+            "pending_calls": [],
+            "verify_error": "; ".join(errors)[:600],
+            "repairs": repairs,
+            # Out of repairs: this tier has failed. The rule planner never gets a repair.
+            "tier_failed": not is_model or repairs > context.max_repairs,
+        }
+    return update | {"pending_calls": fresh, "verify_error": None}

@@ -1,0 +1,9 @@
+"""Errors of the task domain, phrased for the person who caused them."""
+
+
+class ToolArgumentError(ValueError):
+    """Arguments that do not fit a tool, explained in plain words."""
+
+
+class ToolError(RuntimeError):
+    """A tool could not do what was asked (unknown id, someone else's task, ...)."""

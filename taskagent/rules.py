@@ -1,0 +1,346 @@
+"""A deterministic, rule-based reading of task requests.
+
+This is the emergency tier: with no model at all, it turns a sentence into the
+same tool calls a model would make, so the agent always answers. The classify
+node also uses :func:`detect_intents` / :func:`is_in_scope` to decide whether a
+message is a task request at all.
+
+It is deliberately conservative: when it cannot find what a call needs (which
+task? when?) it says so through :class:`Plan.question` instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from taskagent.dates import When, find_when
+
+__all__ = ["Plan", "PlannedCall", "detect_intents", "is_in_scope", "plan"]
+
+
+@dataclass
+class PlannedCall:
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    calls: list[PlannedCall] = field(default_factory=list)
+    question: str | None = None  # what we would need to ask to go further
+
+
+_I = re.IGNORECASE
+# Verbs that start a new request inside a longer sentence ("... and add a task ...").
+_CLAUSE_VERBS = (
+    r"add|create|make|set|put|remind|list|show|display|complete|finish|mark|delete|remove|"
+    r"update|change|move|reschedule|rename|start|schedule|new|also|then|check|cancel|drop|"
+    r"tick|log|jot|what|give|pull|postpone|push|bump"
+)
+_SPLIT_RE = re.compile(
+    rf"\s*(?:;|\.\s+|,?\s+(?:and\s+then|then|and\s+also|and|also|plus)\s+(?=(?:{_CLAUSE_VERBS})\b))\s*", _I
+)
+
+_INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("create_reminder", re.compile(r"\bremind(?:er|ers)?\b|\b(?:ping|nudge|alert)\s+me\b", _I)),
+    ("create_project", re.compile(
+        r"\b(?:create|make|start|set\s*up|new|add|open|kick\s*off|spin\s*up)\b[^.]{0,40}?\bproject\b"
+        r"|^\s*(?:a\s+)?(?:new\s+)?project\s+(?:called|named)\b", _I)),
+    ("get_calendar", re.compile(
+        r"\bcalendar\b|\bagenda\b|\bmy\s+schedule\b|\bschedule\s+(?:for|today|tomorrow|this|next|on)\b"
+        r"|what'?s\s+on\b|\bam\s+i\s+(?:free|busy)\b|\bwhat\s+do\s+i\s+have\b|\bany\s+meetings?\b"
+        r"|\bmeetings?\s+(?:today|tomorrow|this|next|on)\b", _I)),
+    ("list_tasks", re.compile(
+        r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:list|show|display|view|see|what|which|"
+        r"give\s+me|pull\s+up|any|how\s+many|get|what'?s)\b[^.]*\b(?:tasks?|todos?|to-?dos?|to\s+do|"
+        r"items|backlog|overdue|pending|outstanding|on\s+my\s+plate|list)\b"
+        r"|^\s*(?:my\s+)?(?:tasks|todos|to-?do\s+list)\s*\??\s*$", _I)),
+    ("delete_task", re.compile(
+        r"\b(?:delete|remove|drop|trash|erase|scrap|get\s+rid\s+of|nuke|discard|purge|bin)\b", _I)),
+    ("complete_task", re.compile(
+        r"\b(?:complete|finish(?:ed)?|check\s+off|tick\s+off|wrap(?:ped)?\s+up|knock(?:ed)?\s+out|"
+        r"close\s+out|completed)\b|\bmark\b[^.]*\b(?:done|complete|finished)\b|\b(?:is|as|'s)\s+done\b"
+        r"|\bdone\s+with\b|\bi\s+did\b", _I)),
+    ("update_task", re.compile(
+        r"\b(?:update|change|set|rename|move|reschedule|postpone|push(?:\s+back)?|bump|delay|edit|"
+        r"modify|prioriti[sz]e|make\s+(?:it|task|#|that|this)|mark)\b"
+        r"|\b(?:i'?ve|i\s+have|i)\s+(?:begun|began|started)\b|\bstarted\s+(?:on|working)\b"
+        r"|\bworking\s+on\b|\bin\s+progress\b", _I)),
+    ("create_task", re.compile(
+        r"\b(?:add|create|new|make|put|capture|log|jot|note\s+down|track|schedule)\b"
+        r"|\b(?:remember|need|have|got)\s+to\b|\btodo\b|\bto-do\b|\btask\b", _I)),
+]
+
+# Words that mark a message as being about our domain even without a clear verb.
+_DOMAIN_RE = re.compile(
+    r"\b(?:to|on|off)\s+my\s+(?:list|plate)\b|\b(?:tasks?|todos?|to-?dos?|projects?|remind(?:er)?s?|calendar|agenda|schedule|deadline|"
+    r"due|priority|urgent|backlog|overdue)\b|#\d+|\btask-\d+", _I
+)
+_REFERENCE_RE = re.compile(r"\b(?:it|that|this|that\s+one|this\s+one|the\s+(?:last|same)\s+(?:one|task))\b", _I)
+_ID_RE = re.compile(r"(?:\btask[\s#:-]*|#|\bTASK-|\bnumber\s+|\bno\.?\s*)0*(\d{1,9})\b", _I)
+_BARE_ID_RE = re.compile(
+    r"\b(?:complete|finish|delete|remove|drop|update|change|mark|close|done\s+with)\s+0*(\d{1,9})\b", _I
+)
+
+
+def _priority(text: str) -> str | None:
+    if re.search(r"\b(?:urgent|urgently|asap|critical|top[- ]priority|highest)\b", text, _I):
+        return "urgent"
+    if re.search(r"\bhigh(?:[- ]pri(?:ority)?)?\b|\bimportant\b", text, _I):
+        return "high"
+    if re.search(r"\blow(?:[- ]pri(?:ority)?)?\b|\bwhenever\b|\bno\s+rush\b", text, _I):
+        return "low"
+    if re.search(r"\b(?:normal|medium)(?:[- ]pri(?:ority)?)?\b", text, _I):
+        return "normal"
+    return None
+
+
+def _status(text: str) -> str | None:
+    if re.search(r"\b(?:completed|done|finished|closed)\b", text, _I):
+        return "completed"
+    if re.search(r"\b(?:in[\s-]progress|started|begun|began|ongoing|working\s+on|underway)\b", text, _I):
+        return "in_progress"
+    if re.search(r"\b(?:pending|open|outstanding|not\s+started|to\s+do|reopen)\b", text, _I):
+        return "pending"
+    return None
+
+
+def _tags(text: str) -> list[str] | None:
+    m = re.search(r"\btag(?:ged|s)?\s*(?:it|with|as)?\s+([\w-]+(?:\s*(?:,|and)\s*[\w-]+)*)", text, _I)
+    if not m:
+        return None
+    return [t.lower() for t in re.split(r"\s*(?:,|\band\b)\s*", m.group(1)) if t]
+
+
+def _task_id(text: str, focus_task_id: int | None, made_task: bool = False) -> int | None:
+    """An explicit id, else "it" meaning the conversation's focus task.
+
+    After a create_task earlier in the same message, "it" means that new task: we
+    return None and the execute step binds the id once the task exists.
+    """
+    m = _ID_RE.search(text) or _BARE_ID_RE.search(text)
+    if m:
+        return int(m.group(1))
+    if focus_task_id is not None and not made_task and _REFERENCE_RE.search(text):
+        return focus_task_id
+    return None
+
+
+def _quoted(text: str) -> str | None:
+    m = re.search(r"[\"“'‘`]([^\"”'’`]{2,200})[\"”'’`]", text)
+    return m.group(1).strip() if m else None
+
+
+_LEADING_NOISE = re.compile(
+    r"^(?:(?:hey|hi|ok(?:ay)?|so|please|pls|can\s+you|could\s+you|would\s+you|i'?d\s+like\s+(?:you\s+)?to|"
+    r"i\s+want\s+(?:you\s+)?to|let'?s|go\s+ahead\s+and|also|then|and)\s+)+",
+    _I,
+)
+_TASK_LEAD = re.compile(
+    r"^(?:add|create|make|put|capture|log|jot(?:\s+down)?|note\s+down|track|schedule|new|set\s+up)?\s*"
+    r"(?:me\s+)?(?:a|an|the|one|another)?\s*(?:new\s+)?"
+    r"(?:(?:urgent|high|low|normal|medium|important)(?:[- ]pri(?:ority)?)?\s+)?"
+    r"(?:task|todo|to-do|item|reminder)?\s*(?:on\s+my\s+list\s*)?"
+    r"(?:to|for|called|named|titled|about|:|-)?\s*",
+    _I,
+)
+_TRAILING_NOISE = re.compile(
+    r"\s*(?:,?\s*(?:please|pls|thanks|thank\s+you|asap|for\s+me|to\s+my\s+list|on\s+my\s+list|"
+    r"to\s+the\s+list|as\s+a\s+task|with\s+(?:an?\s+)?(?:urgent|high|low|normal|medium)\s+priority|"
+    r"(?:urgent|high|low|normal|medium)[- ]priority|priority\s+(?:urgent|high|low|normal|medium)|"
+    r"it'?s\s+(?:urgent|important)|it\s+is\s+(?:urgent|important)|urgently|due|by|on|at|before))+[.!?]*$",
+    _I,
+)
+
+
+def _without(text: str, when: When | None) -> str:
+    if when is None:
+        return text
+    return (text[: when.start] + " " + text[when.end :]).strip()
+
+
+def _title(clause: str, when: When | None) -> str | None:
+    quoted = _quoted(clause)
+    if quoted:
+        return quoted
+    text = _without(clause, when)
+    text = re.sub(r"\btag(?:ged|s)?\s*(?:it|with|as)?\s+[\w-]+(?:\s*(?:,|and)\s*[\w-]+)*", "", text, flags=_I)
+    text = re.sub(r"\b(?:in|to|for|under)\s+(?:the\s+)?(?:that|this|the\s+new)?\s*project\b.*$", "", text, flags=_I)
+    text = _LEADING_NOISE.sub("", text.strip())
+    text = re.sub(r"^(?:i\s+)?(?:need|have|got|remember)\s+to\s+", "", text, flags=_I)
+    text = _TASK_LEAD.sub("", text, count=1)
+    text = _TRAILING_NOISE.sub("", text).strip(" ,.:;-!?")
+    text = re.sub(r"\s+", " ", text)
+    if len(text) < 2:
+        return None
+    return text[0].upper() + text[1:]
+
+
+def _project_name(clause: str) -> str | None:
+    quoted = _quoted(clause)
+    if quoted:
+        return quoted
+    m = re.search(r"\bproject\s+(?:called|named|titled|for)?\s*:?\s*(.+)$", clause, _I)
+    if m and m.group(1).strip():
+        name = m.group(1)
+    else:  # "create a Marketing project"
+        m = re.search(r"\b(?:a|an|the|new)\s+(?:new\s+)?(.+?)\s+project\b", clause, _I)
+        if not m:
+            return None
+        name = m.group(1)
+    name = _TRAILING_NOISE.sub("", name).strip(" ,.:;-!?'\"")
+    return name or None
+
+
+def _split(text: str) -> list[str]:
+    return [clause for clause in _SPLIT_RE.split(text.strip()) if clause and clause.strip()]
+
+
+def _intent(clause: str) -> str | None:
+    for name, pattern in _INTENT_PATTERNS:
+        if pattern.search(clause):
+            # "show my completed tasks" is a list, "what's on my calendar" a calendar
+            return name
+    return None
+
+
+def detect_intents(text: str) -> list[str]:
+    """The tool each clause of ``text`` asks for, in order."""
+    return [intent for clause in _split(text) if (intent := _intent(clause))]
+
+
+def is_in_scope(text: str, has_focus_task: bool = False) -> bool:
+    """Is this message about tasks, projects, reminders or the calendar?"""
+    if _DOMAIN_RE.search(text) or detect_intents(text) and _intent_is_strong(text):
+        return True
+    # "make it urgent" / "mark that done" continue the conversation about a task.
+    return has_focus_task and bool(_REFERENCE_RE.search(text)) and bool(detect_intents(text))
+
+
+def _intent_is_strong(text: str) -> bool:
+    """Verbs like 'add' or 'make' alone are too common; require a task-ish object."""
+    strong = re.search(
+        r"\bremind|\bcomplete|\bfinish|\bdelete|\bremove|\breschedule|\bpostpone|\bmark\b|\bcalendar"
+        r"|\bagenda|\bneed\s+to\b|\bhave\s+to\b|\bremember\s+to\b|\bjot\b|\bnote\s+down",
+        text,
+        _I,
+    )
+    return strong is not None
+
+
+def _calendar_args(clause: str, now: datetime) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    if re.search(r"\bnext\s+week\b", clause, _I):
+        start = now.date() + timedelta(days=7 - now.weekday())
+        return {"date": start.isoformat(), "days": 7}
+    if re.search(r"\b(?:this\s+week|the\s+week|week)\b", clause, _I):
+        return {"date": now.date().isoformat(), "days": 7 - now.weekday()}
+    when = find_when(clause, now)
+    if when is not None:
+        args["date"] = when.value.date().isoformat()
+    return args
+
+
+def _list_args(clause: str, now: datetime) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    status = _status(clause)
+    if status:
+        args["status"] = status
+    priority = _priority(clause)
+    if priority:
+        args["priority"] = priority
+    if re.search(r"\boverdue\b|\blate\b", clause, _I):
+        args["due_before"] = (now.date() - timedelta(days=1)).isoformat()
+    elif re.search(r"\b(?:due|before|by)\b", clause, _I) and (when := find_when(clause, now)):
+        args["due_before"] = when.value.date().isoformat()
+    elif re.search(r"\bthis\s+week\b", clause, _I):
+        args["due_before"] = (now.date() + timedelta(days=6 - now.weekday())).isoformat()
+    tags = _tags(clause)
+    if tags:
+        args["tags"] = tags
+    return args
+
+
+def _update_args(clause: str, now: datetime) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    rename = re.search(r"\b(?:rename|retitle|call)\b.*?\bto\s+(.+)$|\b(?:call|name)\s+it\s+(.+)$", clause, _I)
+    if rename:
+        title = _quoted(clause) or (rename.group(1) or rename.group(2))
+        args["title"] = title.strip(" .!?'\"")
+    priority = _priority(clause)
+    if priority:
+        args["priority"] = priority
+    status = _status(clause)
+    if status and status != "completed":
+        args["status"] = status
+    when = find_when(clause, now)
+    if when is not None and "title" not in args:
+        args["due_date"] = when.value.date().isoformat()
+    return args
+
+
+def plan(text: str, now: datetime, focus_task_id: int | None = None) -> Plan:
+    """Read ``text`` into tool calls, resolving "it" to ``focus_task_id``."""
+    result = Plan()
+    made_task = False
+    for clause in _split(text):
+        intent = _intent(clause)
+        if intent is None:
+            continue
+        when = find_when(clause, now)
+        if intent in ("complete_task", "delete_task", "update_task"):
+            task_id = _task_id(clause, focus_task_id, made_task)
+            if task_id is None and not (made_task and _REFERENCE_RE.search(clause)):
+                result.calls.append(PlannedCall("list_tasks", {}))
+                result.question = "Which task do you mean? Tell me its number, like #3."
+                break
+            arguments: dict[str, Any] = {} if task_id is None else {"task_id": task_id}
+            if intent == "update_task":
+                changes = _update_args(clause, now)
+                if not changes:
+                    result.question = "What should I change about that task?"
+                    break
+                arguments |= changes
+            result.calls.append(PlannedCall(intent, arguments))
+        elif intent == "create_task":
+            title = _title(clause, when)
+            if title is None:
+                result.question = "What should the task be called?"
+                break
+            args: dict[str, Any] = {"title": title}
+            priority = _priority(_without(clause, when))
+            if priority:
+                args["priority"] = priority
+            if when is not None:
+                args["due_date"] = when.value.date().isoformat()
+            tags = _tags(clause)
+            if tags:
+                args["tags"] = tags
+            result.calls.append(PlannedCall("create_task", args))
+            made_task = True
+        elif intent == "create_project":
+            name = _project_name(clause)
+            if name is None:
+                result.question = "What should the project be called?"
+                break
+            result.calls.append(PlannedCall("create_project", {"name": name}))
+        elif intent == "create_reminder":
+            if when is None:
+                result.question = "When should I remind you?"
+                break
+            reminder: dict[str, Any] = {"remind_at": when.value.isoformat(timespec="minutes")}
+            task_id = _task_id(clause, focus_task_id, made_task)
+            if task_id is not None:
+                reminder["task_id"] = task_id
+            about = re.search(r"\b(?:to|about|that)\s+(.+)$", _without(clause, when), _I)
+            if about and not _REFERENCE_RE.fullmatch(about.group(1).strip(" .!?")):
+                reminder["message"] = _TRAILING_NOISE.sub("", about.group(1)).strip(" .!?")
+            result.calls.append(PlannedCall("create_reminder", reminder))
+        elif intent == "list_tasks":
+            result.calls.append(PlannedCall("list_tasks", _list_args(clause, now)))
+        elif intent == "get_calendar":
+            result.calls.append(PlannedCall("get_calendar", _calendar_args(clause, now)))
+    return result

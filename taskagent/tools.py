@@ -1,0 +1,338 @@
+"""The eight task tools, each defined exactly once.
+
+A tool is a pydantic argument model plus a description. From that one definition we
+derive everything else: the compact OpenAI ``tools`` schema the model sees,
+validation and normalisation of model output (relative dates, id spellings, enum
+synonyms), execution against the store, and the REST, MCP, dataset and eval
+surfaces, which all import :data:`TOOLS` from here.
+
+Normalisation needs the run's clock, so validation takes ``now`` through pydantic's
+validation context: ``Model.model_validate(args, context={"now": now})``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+
+from taskagent.dates import DateParseError, resolve_date, resolve_datetime
+from taskagent.errors import ToolArgumentError, ToolError
+
+if TYPE_CHECKING:
+    from taskagent.store import TaskStore
+
+__all__ = [
+    "DESTRUCTIVE_TOOLS", "READ_ONLY_TOOLS", "TOOLS", "TOOL_NAMES", "ToolArgumentError", "ToolArgs",
+    "ToolError", "ToolSpec", "openai_tools", "parse_id", "run_tool", "validate_call",
+]  # fmt: skip
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+STATUSES = ("pending", "in_progress", "completed")
+
+_PRIORITY_SYNONYMS = {
+    "medium": "normal", "med": "normal", "regular": "normal", "default": "normal",
+    "critical": "urgent", "asap": "urgent", "highest": "urgent", "top": "urgent",
+    "important": "high", "hi": "high", "lowest": "low", "minor": "low",
+}  # fmt: skip
+_STATUS_SYNONYMS = {
+    "todo": "pending", "to do": "pending", "open": "pending", "not started": "pending",
+    "new": "pending", "in progress": "in_progress", "in-progress": "in_progress",
+    "inprogress": "in_progress", "started": "in_progress", "doing": "in_progress",
+    "active": "in_progress", "done": "completed", "complete": "completed",
+    "finished": "completed", "closed": "completed",
+}  # fmt: skip
+
+
+# --- normalisers --------------------------------------------------------------------
+
+_ID_RE = re.compile(r"^\s*(?:task|project|reminder)?\s*[-#:]?\s*(?:task-)?#?0*(\d{1,9})\s*$", re.I)
+
+
+def parse_id(value: Any) -> Any:
+    """'12', '#12', 'task 12' and 'TASK-0012' all mean 12."""
+    if isinstance(value, bool):
+        return value  # let pydantic reject it
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        m = _ID_RE.match(value)
+        if m:
+            return int(m.group(1))
+    return value
+
+
+def _now_from(info: ValidationInfo) -> datetime:
+    context = info.context or {}
+    now = context.get("now")
+    return now if isinstance(now, datetime) else datetime.now()
+
+
+def _to_date(value: Any, info: ValidationInfo) -> Any:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return resolve_date(value, _now_from(info))
+    except DateParseError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _to_datetime(value: Any, info: ValidationInfo) -> Any:
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return resolve_datetime(value, _now_from(info))
+    except DateParseError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _enum(synonyms: dict[str, str]) -> Callable[[Any], Any]:
+    def normalise(value: Any) -> Any:
+        if isinstance(value, str):
+            key = value.strip().lower().replace("_", " ").strip()
+            key = key.removesuffix(" priority").strip()
+            return synonyms.get(key, key.replace(" ", "_"))
+        return value
+
+    return normalise
+
+
+def _tags(value: Any) -> Any:
+    if isinstance(value, str):
+        value = [part for part in re.split(r"[,;]", value)]
+    if isinstance(value, list):
+        cleaned = [str(tag).strip().lstrip("#").strip().lower() for tag in value]
+        return list(dict.fromkeys(tag for tag in cleaned if tag))
+    return value
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, str):
+        value = re.sub(r"\s+", " ", value).strip()
+        # Models like to wrap titles in quotes; the quotes are not part of the title.
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"`":
+            value = value[1:-1].strip()
+    return value
+
+
+Id = Annotated[int, BeforeValidator(parse_id), Field(gt=0)]
+DueDate = Annotated[date, BeforeValidator(_to_date)]
+When = Annotated[datetime, BeforeValidator(_to_datetime)]
+Priority = Annotated[Literal["low", "normal", "high", "urgent"], BeforeValidator(_enum(_PRIORITY_SYNONYMS))]
+Status = Annotated[
+    Literal["pending", "in_progress", "completed"], BeforeValidator(_enum(_STATUS_SYNONYMS))
+]
+Tags = Annotated[list[Annotated[str, Field(max_length=40)]], BeforeValidator(_tags), Field(max_length=10)]
+Title = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=200)]
+Text = Annotated[str, BeforeValidator(_text), Field(max_length=2000)]
+
+
+class ToolArgs(BaseModel):
+    """Base of every argument model: unknown keys are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --- the eight argument models -------------------------------------------------------
+
+
+class CreateTaskArgs(ToolArgs):
+    title: Title = Field(description="Short task title")
+    priority: Priority = "normal"
+    due_date: DueDate | None = Field(None, description="YYYY-MM-DD")
+    description: Text | None = None
+    tags: Tags | None = None
+    project_id: Id | None = None
+
+
+class ListTasksArgs(ToolArgs):
+    status: Status | None = None
+    priority: Priority | None = None
+    due_before: DueDate | None = Field(None, description="YYYY-MM-DD")
+    tags: Tags | None = None
+    project_id: Id | None = None
+
+
+class UpdateTaskArgs(ToolArgs):
+    task_id: Id
+    title: Title | None = None
+    priority: Priority | None = None
+    status: Status | None = None
+    due_date: DueDate | None = Field(None, description="YYYY-MM-DD")
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _has_a_change(self) -> UpdateTaskArgs:
+        if not self.model_fields_set - {"task_id"}:
+            raise ValueError("update_task needs at least one field to change")
+        return self
+
+
+class TaskIdArgs(ToolArgs):
+    task_id: Id
+
+
+class CreateProjectArgs(ToolArgs):
+    name: Title = Field(description="Project name")
+    description: Text | None = None
+
+
+class GetCalendarArgs(ToolArgs):
+    date: DueDate | None = Field(None, description="YYYY-MM-DD, default today")
+    days: int = Field(1, ge=1, le=31)
+
+
+class CreateReminderArgs(ToolArgs):
+    task_id: Id | None = None
+    remind_at: When = Field(description="YYYY-MM-DDTHH:MM")
+    message: Text | None = None
+
+
+# --- the registry --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One tool: its name, what it does, its argument model, and how it runs."""
+
+    name: str
+    description: str
+    args_model: type[ToolArgs]
+    run: Callable[[TaskStore, int, Any, datetime], dict[str, Any]]
+    read_only: bool = False
+    destructive: bool = False
+
+    def openai_schema(self) -> dict[str, Any]:
+        """The OpenAI ``tools`` entry: compact, so it costs few prompt tokens."""
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": compact_schema(self.args_model),
+            },
+        }
+
+    def validate(self, arguments: Any, now: datetime) -> ToolArgs:
+        """Parse and normalise raw arguments (a JSON string or a dict).
+
+        Raises :class:`ToolArgumentError` with a one-line explanation.
+        """
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments) if arguments.strip() else {}
+            except json.JSONDecodeError as exc:
+                raise ToolArgumentError(f"{self.name} arguments are not valid JSON ({exc.msg})") from exc
+        if arguments is None:
+            arguments = {}
+        if not isinstance(arguments, dict):
+            raise ToolArgumentError(f"{self.name} arguments must be a JSON object")
+        try:
+            return self.args_model.model_validate(arguments, context={"now": now})
+        except ValidationError as exc:
+            raise ToolArgumentError(explain(self.name, exc)) from exc
+
+
+def explain(tool: str, exc: ValidationError) -> str:
+    """Turn a pydantic error into one plain sentence per problem."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        field = ".".join(str(part) for part in error["loc"] if not isinstance(part, int)) or "arguments"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "is not an argument of this tool"
+        elif error["type"] == "literal_error":
+            message = "must be one of " + ", ".join(
+                f"'{choice}'" for choice in re.findall(r"'([^']+)'", error["msg"])
+            )
+        elif error["type"] == "missing":
+            message = "is required"
+        elif error["type"] in ("string_too_short", "too_short") and not error["input"]:
+            message = "must not be empty"
+        if field == "arguments":
+            problems.append(message)
+            continue
+        problems.append(f"{field} {message}")
+    return f"{tool}: " + "; ".join(problems)
+
+
+def compact_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A minimal JSON schema: no titles, optional fields as plain types, enums inline."""
+    full = model.model_json_schema()
+    properties: dict[str, Any] = {}
+    for name, prop in full.get("properties", {}).items():
+        options = prop.get("anyOf", [prop])
+        concrete = next((opt for opt in options if opt.get("type") != "null"), options[0])
+        entry = {k: v for k, v in concrete.items() if k in ("type", "enum", "format", "items")}
+        if "items" in entry:
+            entry["items"] = {k: v for k, v in entry["items"].items() if k in ("type", "enum")}
+        if "const" in concrete:
+            entry = {"type": "string", "enum": [concrete["const"]]}
+        if "description" in prop:
+            entry["description"] = prop["description"]
+        if prop.get("default") is not None:
+            entry["default"] = prop["default"]
+        properties[name] = entry
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if full.get("required"):
+        schema["required"] = full["required"]
+    schema["additionalProperties"] = False
+    return schema
+
+
+def _build_registry() -> dict[str, ToolSpec]:
+    # Imported here so `taskagent.tools` stays importable without a database driver.
+    from taskagent import store as ops
+
+    specs = [
+        ToolSpec("create_task", "Create a task.", CreateTaskArgs, ops.create_task),
+        ToolSpec("list_tasks", "List tasks, optionally filtered.", ListTasksArgs, ops.list_tasks,
+                 read_only=True),
+        ToolSpec("update_task", "Change fields of a task.", UpdateTaskArgs, ops.update_task),
+        ToolSpec("complete_task", "Mark a task completed.", TaskIdArgs, ops.complete_task),
+        ToolSpec("delete_task", "Delete a task permanently.", TaskIdArgs, ops.delete_task,
+                 destructive=True),
+        ToolSpec("create_project", "Create a project.", CreateProjectArgs, ops.create_project),
+        ToolSpec("get_calendar", "Show calendar events and tasks due for some days.",
+                 GetCalendarArgs, ops.get_calendar, read_only=True),
+        ToolSpec("create_reminder", "Set a reminder, optionally for a task.", CreateReminderArgs,
+                 ops.create_reminder),
+    ]  # fmt: skip
+    return {spec.name: spec for spec in specs}
+
+
+TOOLS: dict[str, ToolSpec] = _build_registry()
+TOOL_NAMES: tuple[str, ...] = tuple(TOOLS)
+READ_ONLY_TOOLS = frozenset(name for name, spec in TOOLS.items() if spec.read_only)
+DESTRUCTIVE_TOOLS = frozenset(name for name, spec in TOOLS.items() if spec.destructive)
+
+
+def openai_tools() -> list[dict[str, Any]]:
+    """All tool schemas in OpenAI ``tools`` format, in a stable order."""
+    return [spec.openai_schema() for spec in TOOLS.values()]
+
+
+def validate_call(name: str, arguments: Any, now: datetime) -> ToolArgs:
+    """Validate a raw call by tool name; unknown tools are an argument error."""
+    spec = TOOLS.get(name)
+    if spec is None:
+        raise ToolArgumentError(f"'{name}' is not a tool; use one of: {', '.join(TOOL_NAMES)}")
+    return spec.validate(arguments, now)
+
+
+def run_tool(store: TaskStore, user_id: int, name: str, args: ToolArgs, now: datetime) -> dict[str, Any]:
+    """Execute a validated call as ``user_id``. Raises :class:`ToolError` on failure."""
+    return TOOLS[name].run(store, user_id, args, now)
