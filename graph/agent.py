@@ -7,6 +7,7 @@ compiled graph with a persistent checkpointer and turns a graph run into a
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from typing import Any
 from langchain_core.messages import HumanMessage
 from langgraph.types import Command
 
+from graph import models
 from graph.builder import build_graph
 from graph.checkpoint import open_checkpointer
 from graph.context import Context
@@ -121,7 +123,12 @@ class Agent:
 
 
 @asynccontextmanager
-async def open_agent(checkpointer_kind: str | None = None) -> AsyncIterator[Agent]:
-    """An :class:`Agent` with the configured persistent checkpointer."""
+async def open_agent(checkpointer_kind: str | None = None, warm: bool = True) -> AsyncIterator[Agent]:
+    """An :class:`Agent` with the configured persistent checkpointer.
+
+    ``warm`` pays LiteLLM's import (seconds) up front rather than inside the first turn.
+    """
+    if warm:
+        await asyncio.to_thread(models.warm)
     async with open_checkpointer(checkpointer_kind) as saver:
         yield Agent(build_graph(checkpointer=saver))

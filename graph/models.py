@@ -137,7 +137,7 @@ def describe_failure(exc: BaseException) -> str:
     lowered = (name + " " + text).lower()
     if "timeout" in lowered or "timed out" in lowered:
         return "timed out"
-    if "connect" in lowered or "connection" in lowered:
+    if "connection refused" in lowered or "connecterror" in lowered or "all connection attempts" in lowered:
         return "unreachable (connection refused)"
     if "json" in lowered or "decode" in lowered or "choices" in lowered:
         return "returned a malformed response"
@@ -148,7 +148,7 @@ def describe_failure(exc: BaseException) -> str:
 
 # --- router and circuit breaker -------------------------------------------------------
 
-_routers: dict[Settings, Any] = {}
+_routers: dict[str, Any] = {}
 _failures: dict[str, list[float]] = {}
 _cooldown_until: dict[str, float] = {}
 
@@ -191,9 +191,16 @@ def load_chat_model(tier: str) -> BaseChatModel:
     settings = load_settings()
     if tier not in MODEL_TIERS or not settings.tiers[tier].enabled:
         raise TierError(f"{tier} tier is not configured")
-    if settings not in _routers:
-        _routers[settings] = build_router(settings)
-    return RouterChatModel(tier=tier, router=_routers[settings], max_tokens=settings.tiers[tier].max_tokens)
+    key = repr(settings)
+    if key not in _routers:
+        _routers[key] = build_router(settings)
+    return RouterChatModel(tier=tier, router=_routers[key], max_tokens=settings.tiers[tier].max_tokens)
+
+
+def warm() -> None:
+    """Import LiteLLM and build the router now, so the first turn is not slowed by it."""
+    for tier in enabled_tiers():
+        load_chat_model(tier)
 
 
 def tier_gate(tier: str) -> str | None:

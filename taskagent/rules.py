@@ -51,7 +51,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"|^\s*(?:a\s+)?(?:new\s+)?project\s+(?:called|named)\b", _I)),
     ("get_calendar", re.compile(
         r"\bcalendar\b|\bagenda\b|\bmy\s+schedule\b|\bschedule\s+(?:for|today|tomorrow|this|next|on)\b"
-        r"|what'?s\s+on\b|\bam\s+i\s+(?:free|busy)\b|\bwhat\s+do\s+i\s+have\b|\bany\s+meetings?\b"
+        r"|what'?s\s+on\b(?!\s+my\s+(?:plate|list|to-?do))|\bam\s+i\s+(?:free|busy)\b|\bwhat\s+do\s+i\s+have\b|\bany\s+meetings?\b"
         r"|\bmeetings?\s+(?:today|tomorrow|this|next|on)\b", _I)),
     ("list_tasks", re.compile(
         r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:list|show|display|view|see|what|which|"

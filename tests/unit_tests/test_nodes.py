@@ -1,0 +1,211 @@
+"""Each node on its own, run through ``graph.nodes[...]`` with a Runtime context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph._internal._constants import CONFIG_KEY_RUNTIME
+from langgraph.runtime import Runtime
+from langgraph.types import Overwrite
+
+from graph import models
+from graph.builder import graph
+from graph.context import Context
+from graph.state import State
+from nodes.respond import describe_result
+from tests.conftest import NOW
+from tests.fakes import ScriptedChatModel, bad_json, calls
+
+
+async def run_node(name: str, state: State, **context: Any) -> dict[str, Any]:
+    runtime = Runtime(context=Context(now=NOW, **context))
+    return await graph.nodes[name].ainvoke(state, {"configurable": {CONFIG_KEY_RUNTIME: runtime}})
+
+
+def plain(value: Any) -> Any:
+    return value.value if isinstance(value, Overwrite) else value
+
+
+def human(text: str, **fields: Any) -> State:
+    return State(messages=[HumanMessage(text)], **fields)
+
+
+# --- classify -------------------------------------------------------------------------
+
+
+async def test_classify_declines_out_of_scope_requests() -> None:
+    out = await run_node("classify", human("What's the weather in Paris?"))
+    assert out["route"] == "decline" and "tasks" in out["notice"]
+
+
+async def test_classify_routes_task_requests_to_plan_with_their_intents() -> None:
+    out = await run_node("classify", human("Create a project Q1 and add a task for budgeting"))
+    assert out["route"] == "plan"
+    assert out["intents"] == ["create_project", "create_task"]
+    assert out["tier"] == "primary" and out["steps_left"] == 3
+
+
+@pytest.mark.parametrize(("text", "phrase"), [("   ", "empty"), ("x" * 20_000, "20,000 characters")])
+async def test_classify_rejects_empty_and_huge_messages(text: str, phrase: str) -> None:
+    out = await run_node("classify", human(text))
+    assert out["route"] == "invalid" and phrase in out["notice"]
+
+
+async def test_classify_resets_the_previous_turn() -> None:
+    previous = human("show my tasks", tool_results=[{"name": "list_tasks", "ok": True}],
+                     json_checks=[{"valid": True}], repairs=1)
+    out = await run_node("classify", previous)
+    assert plain(out["tool_results"]) == [] and plain(out["json_checks"]) == [] and out["repairs"] == 0
+
+
+async def test_classify_skips_a_cooling_tier(monkeypatch: pytest.MonkeyPatch) -> None:
+    for _ in range(3):
+        models.record_failure("primary")
+    out = await run_node("classify", human("show my tasks"), tiers="primary,emergency")
+    assert out["tier"] == "emergency"
+    assert plain(out["tier_log"])[0]["tier"] == "primary"
+    assert "cooling down" in plain(out["tier_log"])[0]["reason"]
+
+
+# --- plan -----------------------------------------------------------------------------
+
+
+async def test_plan_asks_the_tier_with_a_short_prompt_and_required_tools(
+    fake_models: dict[str, ScriptedChatModel],
+) -> None:
+    fake_models["primary"].responses = [calls(("list_tasks", {}))]
+    out = await run_node("plan", human("show my tasks", intents=["list_tasks"], steps_left=3))
+    assert out["draft"].tool_calls[0]["name"] == "list_tasks"
+    assert out["model_calls"] == 1 and out["steps_left"] == 2
+    prompt = fake_models["primary"].prompts[0]
+    assert prompt[0].type == "system" and "Wednesday 2026-11-18" in prompt[0].content
+    assert len(prompt[0].content) < 200
+    assert fake_models["primary"].bound[0]["tool_choice"] == "required"
+    assert len(fake_models["primary"].bound[0]["tools"]) == 8
+
+
+async def test_plan_records_a_tier_failure(fake_models: dict[str, ScriptedChatModel]) -> None:
+    fake_models["primary"].responses = [models.TierError("timed out")]
+    out = await run_node("plan", human("show my tasks", steps_left=3))
+    assert out["tier_failed"] and out["plan_error"] == "timed out"
+
+
+async def test_plan_feeds_the_validation_error_back_for_a_repair(
+    fake_models: dict[str, ScriptedChatModel],
+) -> None:
+    fake_models["primary"].responses = [calls(("list_tasks", {}))]
+    await run_node("plan", human("show my tasks", verify_error="priority must be one of ...", steps_left=2))
+    assert "priority must be one of" in fake_models["primary"].prompts[0][-1].content
+
+
+async def test_plan_on_the_emergency_tier_needs_no_model() -> None:
+    out = await run_node("plan", human("delete task 4", tier="emergency", steps_left=3))
+    assert out["draft"].tool_calls[0]["name"] == "delete_task"
+    assert out["draft"].tool_calls[0]["args"] == {"task_id": 4}
+    assert "model_calls" not in out
+
+
+# --- verify ---------------------------------------------------------------------------
+
+
+async def test_verify_normalises_valid_calls() -> None:
+    draft = calls(("create_task", {"title": "Budget", "priority": "HIGH", "due_date": "Friday"}))
+    out = await run_node("verify", human("x", draft=draft))
+    assert out["pending_calls"][0]["arguments"] == {"title": "Budget", "priority": "high",
+                                                    "due_date": "2026-11-20"}
+    assert out["json_checks"] == [{"tier": "primary", "tool": "create_task", "valid": True}]
+
+
+async def test_verify_counts_malformed_json_and_asks_for_one_repair() -> None:
+    out = await run_node("verify", human("x", draft=bad_json("create_task", '{"title": "Budget"')))
+    assert out["pending_calls"] == [] and out["repairs"] == 1 and not out["tier_failed"]
+    assert out["json_checks"][0]["valid"] is False
+
+
+async def test_verify_gives_up_after_the_repair() -> None:
+    draft = calls(("create_task", {"title": "x", "priority": "super"}))
+    out = await run_node("verify", human("x", draft=draft, repairs=1))
+    assert out["tier_failed"] and "priority must be one of" in out["verify_error"]
+
+
+async def test_verify_treats_prose_for_a_task_request_as_a_failed_call() -> None:
+    draft = AIMessage(content="Sure! Budgets are important.")
+    out = await run_node("verify", human("x", draft=draft, intents=["create_task"]))
+    assert out["json_checks"][0]["valid"] is False and out["verify_error"]
+
+
+async def test_verify_reads_a_call_written_into_the_text() -> None:
+    draft = AIMessage(content='<tool_call>{"name": "complete_task", "arguments": {"task_id": "#7"}}</tool_call>')
+    out = await run_node("verify", human("x", draft=draft))
+    assert out["pending_calls"][0]["name"] == "complete_task"
+    assert out["pending_calls"][0]["arguments"] == {"task_id": 7}
+
+
+async def test_verify_marks_ids_to_bind_from_earlier_calls() -> None:
+    draft = calls(("create_project", {"name": "Q1"}), ("create_task", {"title": "Budget"}))
+    out = await run_node("verify", human("x", draft=draft))
+    assert out["pending_calls"][1]["bind"] == {"project_id": 0}
+
+
+async def test_verify_does_not_count_the_rule_planner_as_model_output() -> None:
+    out = await run_node("verify", human("x", tier="emergency", draft=calls(("list_tasks", {}))))
+    assert out["json_checks"] == [] and out["pending_calls"]
+
+
+# --- execute --------------------------------------------------------------------------
+
+
+async def test_execute_runs_calls_and_binds_earlier_results() -> None:
+    pending = [
+        {"id": "a", "name": "create_project", "arguments": {"name": "Q1"}, "bind": {}},
+        {"id": "b", "name": "create_task", "arguments": {"title": "Budget"}, "bind": {"project_id": 0}},
+    ]
+    out = await run_node("execute", human("x", pending_calls=pending))
+    project, task = out["tool_results"]
+    assert project["ok"] and task["ok"]
+    assert task["result"]["task"]["project_id"] == project["result"]["project"]["id"]
+    assert out["focus_task_id"] == task["result"]["task"]["id"]
+    assert [m.type for m in out["scratch"]] == ["ai", "tool", "tool"]
+
+
+async def test_execute_reports_tool_errors_in_plain_words() -> None:
+    pending = [{"id": "a", "name": "complete_task", "arguments": {"task_id": 99}, "bind": {}}]
+    out = await run_node("execute", human("x", pending_calls=pending))
+    assert out["tool_results"][0] == out["tool_results"][0] | {"ok": False, "error": "Task 99 was not found."}
+
+
+# --- fallback & respond ---------------------------------------------------------------
+
+
+async def test_fallback_moves_down_a_tier_and_logs_why(fake_models: dict[str, ScriptedChatModel]) -> None:
+    out = await run_node("fallback", human("x", tier="primary", plan_error="timed out"))
+    assert out["tier"] == "fallback"
+    assert out["tier_log"] == [{"tier": "primary", "outcome": "failed", "reason": "timed out"}]
+    out = await run_node("fallback", human("x", tier="fallback", verify_error="bad"))
+    assert out["tier"] == "emergency"
+
+
+async def test_fallback_skips_an_unconfigured_fallback_tier() -> None:
+    out = await run_node("fallback", human("x", tier="primary", plan_error="down"))
+    assert out["tier"] == "emergency"
+
+
+async def test_respond_uses_templates_for_tool_results() -> None:
+    result = {"name": "create_task", "ok": True, "arguments": {},
+              "result": {"task": {"id": 3, "title": "Review", "priority": "high", "due_date": "2026-11-20",
+                                  "status": "pending", "project_id": None}}}
+    out = await run_node("respond", human("x", tool_results=[result]))
+    assert out["messages"][0].content == "Created task #3 “Review” (high priority, due Fri 20 Nov)."
+
+
+async def test_respond_uses_the_model_text_only_when_no_tool_ran() -> None:
+    out = await run_node("respond", human("x", draft=AIMessage(content="You have nothing due.")))
+    assert out["messages"][0].content == "You have nothing due."
+    out = await run_node("respond", human("x", draft=AIMessage(content='{"broken": ')))
+    assert "couldn't work out" in out["messages"][0].content
+
+
+def test_describe_a_cancelled_delete() -> None:
+    assert describe_result({"name": "delete_task", "ok": False, "cancelled": True}) == "Okay, I didn't delete anything."

@@ -1,0 +1,221 @@
+"""``taskagent``: the command line, a thin adapter over :mod:`graph.agent`.
+
+``ask`` runs one turn (``--json`` prints the turn as JSON), ``chat`` is a REPL,
+``health`` runs the deep checks, ``serve`` runs the embedded model server, and
+``confirm`` answers a delete that is waiting on a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(help="TaskAgent: manage tasks by talking to an agent.", no_args_is_help=True,
+                  add_completion=False)
+
+Thread = Annotated[str | None, typer.Option("--thread", help="Conversation id; reuse it to continue.")]
+User = Annotated[str, typer.Option("--user", help="Who the agent acts for.")]
+Now = Annotated[str | None, typer.Option("--now", help="Pin the clock (ISO datetime).")]
+Tiers = Annotated[str | None, typer.Option("--tiers", help="Tier order, e.g. 'emergency'.")]
+
+
+def _ensure_primary(tiers: str | None) -> None:
+    """Start the managed embedded model server if the primary tier is local and down."""
+    from graph.config import load_settings
+    from taskagent.serving import ServerError, ensure_server
+
+    primary = load_settings().tiers["primary"]
+    if not primary.enabled or (tiers and "primary" not in tiers):
+        return
+    try:
+        if not ensure_server(primary.api_base):
+            typer.echo(f"note: primary model at {primary.api_base} is not answering", err=True)
+    except ServerError as exc:
+        typer.echo(f"note: {exc} The agent falls back to the next tier.", err=True)
+
+
+def _print_turn(result: Any, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), default=str))
+        return
+    typer.echo(result.response)
+    tools = ", ".join(call["name"] for call in result.tool_calls) or "none"
+    failed = "; ".join(f"{e['tier']} {e['outcome']}: {e['reason']}" for e in result.tier_log)
+    note = f" ({failed})" if failed else ""
+    typer.secho(f"  [tools: {tools} · tier: {result.tier}{note} · {result.latency_ms:.0f} ms]", dim=True)
+
+
+def _validate_now(now: str | None) -> None:
+    if now:
+        try:
+            datetime.fromisoformat(now)
+        except ValueError:
+            typer.echo(f"error: --now must be an ISO datetime like 2026-03-02T09:00, not {now!r}", err=True)
+            raise typer.Exit(2) from None
+
+
+async def _confirm_loop(agent: Any, result: Any, user: str, now: str | None, tiers: str | None,
+                        answer: bool | None, as_json: bool) -> Any:
+    while result.confirmation_required:
+        if answer is None and not sys.stdin.isatty():
+            return result  # leave it pending: `taskagent confirm --thread ID yes|no`
+        if answer is None:
+            typer.echo(result.confirmation_required.get("question", "Confirm?"))
+            decision = typer.confirm("Proceed?", default=False)
+        else:
+            decision = answer
+        result = await agent.resume(decision, thread_id=result.thread_id, user=user, now=now, tiers=tiers)
+    return result
+
+
+@app.command()
+def ask(
+    message: Annotated[str, typer.Argument(help="What you want done.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the turn as JSON.")] = False,
+    thread: Thread = None,
+    user: User = "local",
+    now: Now = None,
+    tiers: Tiers = None,
+    yes: Annotated[bool | None, typer.Option("--yes/--no", help="Pre-answer a delete confirmation.")] = None,
+) -> None:
+    """Run one agent turn."""
+    from graph.agent import open_agent
+
+    _validate_now(now)
+    _ensure_primary(tiers)
+
+    async def run() -> Any:
+        async with open_agent() as agent:
+            result = await agent.ask(message, thread_id=thread, user=user, now=now, tiers=tiers)
+            return await _confirm_loop(agent, result, user, now, tiers, yes, as_json)
+
+    _print_turn(asyncio.run(run()), as_json)
+
+
+@app.command()
+def confirm(
+    answer: Annotated[str, typer.Argument(help="yes or no")],
+    thread: Annotated[str, typer.Option("--thread", help="The thread waiting for confirmation.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    user: User = "local",
+    tiers: Tiers = None,
+) -> None:
+    """Answer a pending delete confirmation on a thread."""
+    from graph.agent import open_agent
+
+    async def run() -> Any:
+        async with open_agent() as agent:
+            if await agent.pending_confirmation(thread) is None:
+                typer.echo(f"Nothing is waiting for confirmation on thread {thread}.", err=True)
+                raise typer.Exit(1)
+            return await agent.resume(answer, thread_id=thread, user=user, tiers=tiers)
+
+    _print_turn(asyncio.run(run()), as_json)
+
+
+@app.command()
+def chat(thread: Thread = None, user: User = "local", tiers: Tiers = None) -> None:
+    """Chat in a REPL. Commands: reset, health, quit."""
+    from graph.agent import new_thread_id, open_agent
+    from graph.health import check_health
+    from graph.models import reset_circuit
+
+    _ensure_primary(tiers)
+
+    async def run() -> None:
+        thread_id = thread or new_thread_id()
+        async with open_agent() as agent:
+            typer.echo(f"TaskAgent (thread {thread_id}). Type 'reset', 'health' or 'quit'.")
+            while True:
+                try:
+                    line = await asyncio.to_thread(input, "you> ")
+                except (EOFError, KeyboardInterrupt):
+                    break
+                command = line.strip().lower()
+                if command in ("quit", "exit", ":q"):
+                    break
+                if command == "reset":
+                    thread_id = new_thread_id()
+                    reset_circuit()
+                    typer.echo(f"New conversation (thread {thread_id}).")
+                    continue
+                if command == "health":
+                    typer.echo(json.dumps(await check_health(), indent=2))
+                    continue
+                result = await agent.ask(line, thread_id=thread_id, user=user, tiers=tiers)
+                result = await _confirm_loop(agent, result, user, None, tiers, None, False)
+                _print_turn(result, as_json=False)
+        typer.echo("Bye.")
+
+    asyncio.run(run())
+
+
+@app.command()
+def health(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Check the database, each model tier, and a real inference."""
+    from graph.health import check_health
+
+    report = asyncio.run(check_health())
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+    else:
+        typer.echo(f"status: {report['status']}")
+        typer.echo(f"  database: {report['database']['status']}")
+        for tier, info in report["tiers"].items():
+            extra = info.get("error") or (f"{info['inference_ms']} ms" if "inference_ms" in info else "")
+            typer.echo(f"  {tier}: {info['status']} {info.get('model', '')} {extra}".rstrip())
+    raise typer.Exit(0 if report["status"] != "unhealthy" else 1)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port for the OpenAI-compatible server.")] = 8765,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+) -> None:
+    """Serve the embedded model with llama.cpp in the foreground."""
+    from taskagent.serving import ServerError
+    from taskagent.serving import serve as run_server
+
+    try:
+        run_server(port, host)
+    except ServerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command("add-event")
+def add_event(
+    title: Annotated[str, typer.Argument()],
+    at: Annotated[str, typer.Option("--at", help="When it starts, e.g. 'tomorrow 10am'.")],
+    minutes: Annotated[int, typer.Option(help="Length in minutes.")] = 60,
+    user: User = "local",
+) -> None:
+    """Seed a calendar event that get_calendar will show."""
+    from datetime import timedelta
+
+    from taskagent.dates import DateParseError, resolve_datetime
+    from taskagent.store import default_store
+
+    try:
+        starts = resolve_datetime(at, datetime.now())
+    except DateParseError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    store = default_store()
+    event = store.add_event(store.ensure_user(user), title, starts, starts + timedelta(minutes=minutes))
+    typer.echo(json.dumps(event))
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    app()
+
+
+if __name__ == "__main__":
+    main()
