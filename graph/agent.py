@@ -61,7 +61,9 @@ class Agent:
         tiers: str | None = None,
     ) -> TurnResult:
         """Run one turn. If it stops for a confirmation, ``confirmation_required`` says so."""
-        return await self._run({"messages": [HumanMessage(content=message)]}, thread_id, user, now, tiers)
+        return await self._run(
+            {"messages": [HumanMessage(content=message)]}, thread_id, user, now, tiers
+        )
 
     async def resume(
         self,
@@ -90,8 +92,9 @@ class Agent:
             overrides["tiers"] = tiers
         return Context(**overrides)
 
-    async def _run(self, payload: Any, thread_id: str | None, user: str, now: str | None,
-                   tiers: str | None) -> TurnResult:
+    async def _run(
+        self, payload: Any, thread_id: str | None, user: str, now: str | None, tiers: str | None
+    ) -> TurnResult:
         thread_id = thread_id or new_thread_id()
         config = {"configurable": {"thread_id": thread_id}}
         started = time.perf_counter()
@@ -106,8 +109,11 @@ class Agent:
         elif messages and messages[-1].type == "ai":
             response = str(messages[-1].content)
         calls = [
-            {"name": r["name"], "arguments": r["arguments"],
-             "result": r["result"] if r.get("ok") else {"error": r.get("error")}}
+            {
+                "name": r["name"],
+                "arguments": r["arguments"],
+                "result": r["result"] if r.get("ok") else {"error": r.get("error")},
+            }
             for r in output.get("tool_results") or []
         ]
         return TurnResult(
@@ -123,12 +129,14 @@ class Agent:
 
 
 @asynccontextmanager
-async def open_agent(checkpointer_kind: str | None = None, warm: bool = True) -> AsyncIterator[Agent]:
+async def open_agent(
+    checkpointer_kind: str | None = None, warm: bool = True
+) -> AsyncIterator[Agent]:
     """An :class:`Agent` with the configured persistent checkpointer.
 
     ``warm`` pays LiteLLM's import (seconds) up front rather than inside the first turn.
     """
     if warm:
-        await asyncio.to_thread(models.warm)
+        await asyncio.to_thread(models.warm, Context().tier_order())
     async with open_checkpointer(checkpointer_kind) as saver:
         yield Agent(build_graph(checkpointer=saver))

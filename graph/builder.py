@@ -1,7 +1,7 @@
 """Wire the six nodes into the TaskAgent graph.
 
     classify → plan → verify → execute → (plan again while a chain needs more) → respond
-                 ↘ fallback ↗   (a failed tier hands over to the next: primary → fallback → emergency)
+                 ↘ fallback ↗   (a failed tier hands over: primary → fallback → emergency)
 
 Routing is pure functions of the state with ``Literal`` return types. The module
 ends with the compiled ``graph`` that ``langgraph.json`` points at (LangGraph
@@ -16,6 +16,7 @@ from typing import Literal
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Checkpointer
 
+from graph.config import load_settings
 from graph.context import Context
 from graph.state import InputState, State
 from nodes.classify import classify
@@ -63,6 +64,9 @@ def route_after_execute(state: State) -> Literal["plan", "respond"]:
         return "plan"
     return "respond"
 
+
+# Read the config file now, at import, rather than inside the first node (event loop).
+load_settings()
 
 builder = StateGraph(State, input_schema=InputState, context_schema=Context)
 builder.add_node(classify)

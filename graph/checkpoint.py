@@ -33,6 +33,8 @@ async def open_checkpointer(kind: str | None = None) -> AsyncIterator[BaseCheckp
     else:
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-        async with AsyncSqliteSaver.from_conn_string(str(data_dir() / "checkpoints.sqlite")) as saver:
+        async with AsyncSqliteSaver.from_conn_string(
+            str(data_dir() / "checkpoints.sqlite")
+        ) as saver:
             await saver.setup()
             yield saver

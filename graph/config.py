@@ -30,6 +30,7 @@ class TierSettings:
     api_key: str = ""
     timeout: float = 10.0
     max_tokens: int = 200
+    managed: bool = False  # start the embedded server for this endpoint when it is down
 
     @property
     def enabled(self) -> bool:
@@ -39,7 +40,7 @@ class TierSettings:
 @dataclass(frozen=True)
 class RouterSettings:
     num_retries: int = 1
-    retry_after: float = 0
+    retry_after: int = 0
     allowed_fails: int = 2
     cooldown_time: float = 30
 
@@ -74,6 +75,8 @@ def _tier(name: str, raw: dict[str, Any]) -> TierSettings:
         api_key=api_key or ("sk-local" if name == "primary" else ""),
         timeout=_env(prefix + "TIMEOUT", float(raw.get("timeout", 10))),
         max_tokens=_env(prefix + "MAX_TOKENS", int(raw.get("max_tokens", 200))),
+        managed=str(_env(prefix + "MANAGED", str(raw.get("managed", False)))).lower()
+        in ("1", "true", "yes"),
     )
 
 
@@ -85,8 +88,10 @@ def _load(path: Path, env_items: tuple[tuple[str, str], ...]) -> Settings:
         tiers={name: _tier(name, models.get(name) or {}) for name in MODEL_TIERS},
         router=RouterSettings(
             num_retries=_env("TASKAGENT_ROUTER_NUM_RETRIES", int(router.get("num_retries", 1))),
-            retry_after=float(router.get("retry_after", 0)),
-            allowed_fails=_env("TASKAGENT_ROUTER_ALLOWED_FAILS", int(router.get("allowed_fails", 2))),
+            retry_after=int(router.get("retry_after", 0)),
+            allowed_fails=_env(
+                "TASKAGENT_ROUTER_ALLOWED_FAILS", int(router.get("allowed_fails", 2))
+            ),
             cooldown_time=_env("TASKAGENT_ROUTER_COOLDOWN", float(router.get("cooldown_time", 30))),
         ),
         agent=dict(raw.get("agent") or {}),
@@ -98,5 +103,7 @@ _cached_load = cache(_load)
 
 def load_settings() -> Settings:
     """Settings for the current file and environment (re-read when either changes)."""
-    relevant = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("TASKAGENT_", "OPENAI_"))))
+    relevant = tuple(
+        sorted((k, v) for k, v in os.environ.items() if k.startswith(("TASKAGENT_", "OPENAI_")))
+    )
     return _cached_load(config_path(), relevant)

@@ -7,6 +7,7 @@ Studio all run the same agent with the same defaults.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -22,16 +23,24 @@ class Context:
     user: str = field(default="local", metadata={"description": "User every tool call runs as."})
     now: str = field(
         default="",
-        metadata={"description": "ISO datetime that pins the clock (tests, evals); empty = real time."},
+        metadata={
+            "description": "ISO datetime that pins the clock (tests, evals); empty = real time."
+        },
     )
     tiers: str = field(
         default=",".join(TIER_ORDER),
         metadata={"description": "Comma-separated tier order: primary, fallback, emergency."},
     )
-    history_messages: int = field(default=4, metadata={"description": "Earlier messages the planner sees."})
+    history_messages: int = field(
+        default=4, metadata={"description": "Earlier messages the planner sees."}
+    )
     max_plan_steps: int = field(default=3, metadata={"description": "Plan rounds per turn."})
-    max_repairs: int = field(default=1, metadata={"description": "Repairs of an invalid tool call."})
-    max_message_chars: int = field(default=4000, metadata={"description": "Longest accepted message."})
+    max_repairs: int = field(
+        default=1, metadata={"description": "Repairs of an invalid tool call."}
+    )
+    max_message_chars: int = field(
+        default=4000, metadata={"description": "Longest accepted message."}
+    )
 
     def __post_init__(self) -> None:
         """Fill fields left at their default from the environment, then the config file."""
@@ -42,10 +51,11 @@ class Context:
             raw: Any = os.environ.get(f"TASKAGENT_{f.name.upper()}", agent_defaults.get(f.name))
             if raw is None or raw == "":
                 continue
-            try:
-                setattr(self, f.name, type(f.default)(raw))
-            except (TypeError, ValueError):
-                pass  # a malformed override keeps the safe default
+            cast = type(getattr(self, f.name))
+            with contextlib.suppress(
+                TypeError, ValueError
+            ):  # a malformed override keeps the default
+                setattr(self, f.name, cast(raw))
 
     def clock(self) -> datetime:
         """The run's 'now': pinned when ``now`` is set, else the wall clock."""

@@ -23,7 +23,9 @@ async def _ping_tier(tier: str) -> dict[str, Any]:
         return {"status": "disabled"}
     started = time.perf_counter()
     try:
-        reply = await asyncio.wait_for(load_chat_model(tier).ainvoke("Say OK."), settings.timeout + 2)
+        reply = await asyncio.wait_for(
+            load_chat_model(tier).ainvoke("Say OK."), settings.timeout + 2
+        )
     except Exception as exc:
         return {"status": "down", "model": settings.model, "error": str(exc).splitlines()[0][:200]}
     return {

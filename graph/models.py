@@ -25,6 +25,7 @@ from langchain_core.messages import AIMessage, BaseMessage, convert_to_openai_me
 from langchain_core.messages.tool import invalid_tool_call, tool_call
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from graph.config import MODEL_TIERS, Settings, load_settings
@@ -51,7 +52,7 @@ class RouterChatModel(BaseChatModel):
 
     def bind_tools(
         self,
-        tools: Sequence[dict[str, Any] | type | Callable[..., Any]],
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
         *,
         tool_choice: str | None = None,
         **kwargs: Any,
@@ -137,7 +138,16 @@ def describe_failure(exc: BaseException) -> str:
     lowered = (name + " " + text).lower()
     if "timeout" in lowered or "timed out" in lowered:
         return "timed out"
-    if "connection refused" in lowered or "connecterror" in lowered or "all connection attempts" in lowered:
+    if any(
+        marker in lowered
+        for marker in (
+            "connection refused",
+            "connecterror",
+            "connection error",
+            "all connection attempts",
+            "name or service not known",
+        )
+    ):
         return "unreachable (connection refused)"
     if "json" in lowered or "decode" in lowered or "choices" in lowered:
         return "returned a malformed response"
@@ -175,7 +185,7 @@ def build_router(settings: Settings) -> Any:
     return Router(
         model_list=model_list,
         num_retries=settings.router.num_retries,
-        retry_after=settings.router.retry_after,
+        retry_after=int(settings.router.retry_after),
         # Cooldowns are ours (below), per tier, so one tier's outage is visible in state.
         disable_cooldowns=True,
     )
@@ -194,13 +204,16 @@ def load_chat_model(tier: str) -> BaseChatModel:
     key = repr(settings)
     if key not in _routers:
         _routers[key] = build_router(settings)
-    return RouterChatModel(tier=tier, router=_routers[key], max_tokens=settings.tiers[tier].max_tokens)
+    return RouterChatModel(
+        tier=tier, router=_routers[key], max_tokens=settings.tiers[tier].max_tokens
+    )
 
 
-def warm() -> None:
+def warm(tiers: list[str] | None = None) -> None:
     """Import LiteLLM and build the router now, so the first turn is not slowed by it."""
     for tier in enabled_tiers():
-        load_chat_model(tier)
+        if tiers is None or tier in tiers:
+            load_chat_model(tier)
 
 
 def tier_gate(tier: str) -> str | None:

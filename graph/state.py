@@ -64,6 +64,8 @@ def latest_user_text(state: State) -> str:
         if message.type == "human":
             content = message.content
             if isinstance(content, list):  # multimodal parts: keep the text ones
-                content = " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+                content = " ".join(
+                    p.get("text", "") if isinstance(p, dict) else str(p) for p in content
+                )
             return str(content)
     return ""

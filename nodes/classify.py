@@ -26,7 +26,7 @@ DECLINE = (
 
 def first_available_tier(context: Context) -> tuple[str, list[dict[str, Any]]]:
     """The first tier in the configured order that may be tried, and why others were skipped."""
-    skipped = []
+    skipped: list[dict[str, Any]] = []
     for tier in context.tier_order():
         reason = tier_gate(tier)
         if reason is None:
@@ -65,7 +65,8 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             "route": "invalid",
             "notice": (
                 f"That message is {len(text):,} characters long; the limit is "
-                f"{context.max_message_chars:,}. Please send a shorter request. Nothing was changed."
+                f"{context.max_message_chars:,}. Please send a shorter request; "
+                "nothing was changed."
             ),
         }
     if not is_in_scope(text, has_focus_task=state.focus_task_id is not None):

@@ -44,7 +44,15 @@ def is_confirmation(answer: Any) -> bool:
         answer = answer.get("confirm", answer.get("approved"))
     if isinstance(answer, bool):
         return answer
-    return str(answer).strip().lower() in {"y", "yes", "confirm", "confirmed", "true", "ok", "approve"}
+    return str(answer).strip().lower() in {
+        "y",
+        "yes",
+        "confirm",
+        "confirmed",
+        "true",
+        "ok",
+        "approve",
+    }
 
 
 def _describe_target(store: TaskStore, user_id: int, call: dict[str, Any]) -> str:
@@ -80,19 +88,25 @@ async def execute(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Run the pending calls; pause first if any of them is destructive."""
     context = runtime.context or Context()
     now = context.clock()
-    store = get_store()
+    store = await asyncio.to_thread(get_store)  # may create the database: blocking I/O
     user_id = await asyncio.to_thread(store.ensure_user, context.user)
     calls = state.pending_calls
 
     approved = True
     destructive = [c for c in calls if c["name"] in DESTRUCTIVE_TOOLS]
     if destructive:
-        targets = [await asyncio.to_thread(_describe_target, store, user_id, c) for c in destructive]
-        answer = interrupt({
-            "type": "confirmation",
-            "question": f"Delete {', '.join(targets)}? This cannot be undone.",
-            "tool_calls": [{"name": c["name"], "arguments": c["arguments"]} for c in destructive],
-        })
+        targets = [
+            await asyncio.to_thread(_describe_target, store, user_id, c) for c in destructive
+        ]
+        answer = interrupt(
+            {
+                "type": "confirmation",
+                "question": f"Delete {', '.join(targets)}? This cannot be undone.",
+                "tool_calls": [
+                    {"name": c["name"], "arguments": c["arguments"]} for c in destructive
+                ],
+            }
+        )
         approved = is_confirmation(answer)
 
     results: list[dict[str, Any]] = []
@@ -103,27 +117,41 @@ async def execute(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             for field_name, index in (call.get("bind") or {}).items():
                 bound = _result_id(results[index] if index < len(results) else None, field_name)
                 if bound is None:
-                    raise ToolError(f"skipped because the earlier {results[index]['name']} call failed.")
+                    raise ToolError(
+                        f"skipped because the earlier {results[index]['name']} call failed."
+                    )
                 arguments[field_name] = bound
             if call["name"] in DESTRUCTIVE_TOOLS and not approved:
                 raise ToolError(CANCELLED)
             checked = validate_call(call["name"], arguments, now)
-            entry["result"] = await asyncio.to_thread(run_tool, store, user_id, call["name"], checked, now)
+            entry["result"] = await asyncio.to_thread(
+                run_tool, store, user_id, call["name"], checked, now
+            )
             entry["ok"] = True
         except (ToolError, ToolArgumentError) as exc:
             entry |= {"ok": False, "error": str(exc), "cancelled": str(exc) == CANCELLED}
         except Exception:  # a bug or a database outage: log it, tell the user plainly
             log.exception("tool %s failed", call["name"])
-            entry |= {"ok": False, "error": "the task database is not responding; nothing was changed."}
+            entry |= {
+                "ok": False,
+                "error": "the task database is not responding; nothing was changed.",
+            }
         results.append(entry)
 
     transcript: list[Any] = [
-        AIMessage(content="", tool_calls=[tool_call(name=r["name"], args=r["arguments"], id=r["id"])
-                                          for r in results])
+        AIMessage(
+            content="",
+            tool_calls=[
+                tool_call(name=r["name"], args=r["arguments"], id=r["id"]) for r in results
+            ],
+        )
     ]
     transcript += [
-        ToolMessage(content=json.dumps(r.get("result") or {"error": r.get("error")}, default=str)[:1500],
-                    tool_call_id=r["id"], name=r["name"])
+        ToolMessage(
+            content=json.dumps(r.get("result") or {"error": r.get("error")}, default=str)[:1500],
+            tool_call_id=r["id"],
+            name=r["name"],
+        )
         for r in results
     ]
     return {

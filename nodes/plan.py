@@ -8,6 +8,7 @@ rule-based planner, which emits the same message shape without any model.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -39,14 +40,17 @@ def rule_based_message(state: State, context: Context) -> AIMessage:
     """The emergency tier: the deterministic planner, shaped like a model's reply."""
     result = rules.plan(latest_user_text(state), context.clock(), state.focus_task_id)
     # Taking over mid-chain: do not repeat what an earlier tier already did this turn.
-    done = {r["name"] for r in state.tool_results if r.get("ok") and r["name"] not in READ_ONLY_TOOLS}
+    done = {
+        r["name"] for r in state.tool_results if r.get("ok") and r["name"] not in READ_ONLY_TOOLS
+    }
     calls = [
         tool_call(name=call.name, args=call.arguments, id=f"rule_{uuid.uuid4().hex[:10]}")
         for call in result.calls
         if call.name not in done
     ]
-    return AIMessage(content=result.question or "", tool_calls=calls,
-                     response_metadata={"tier": "emergency"})
+    return AIMessage(
+        content=result.question or "", tool_calls=calls, response_metadata={"tier": "emergency"}
+    )
 
 
 async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -56,21 +60,32 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     steps_left = state.steps_left - (0 if state.verify_error else 1)
     if state.tier == "emergency":
         draft = rule_based_message(state, context)
-        return {"draft": draft, "steps_left": steps_left, "plan_error": None,
-                "question": draft.content or None}
+        return {
+            "draft": draft,
+            "steps_left": steps_left,
+            "plan_error": None,
+            "question": draft.content or None,
+        }
     reason = models.tier_gate(state.tier)
     if reason is not None:
         return {"draft": None, "plan_error": reason, "tier_failed": True, "steps_left": steps_left}
     first_round = not state.scratch
     try:
-        model = models.load_chat_model(state.tier).bind_tools(
+        # Building the router imports LiteLLM on first use: keep that off the event loop.
+        chat_model = await asyncio.to_thread(models.load_chat_model, state.tier)
+        model = chat_model.bind_tools(
             openai_tools(), tool_choice="required" if first_round and state.intents else "auto"
         )
         draft = await model.ainvoke(build_prompt(state, context))
     except Exception as exc:  # down, slow, garbage: all are reasons to fall back
         reason = str(exc) if isinstance(exc, models.TierError) else models.describe_failure(exc)
-        return {"draft": None, "plan_error": reason, "tier_failed": True, "steps_left": steps_left,
-                "model_calls": 1}
+        return {
+            "draft": None,
+            "plan_error": reason,
+            "tier_failed": True,
+            "steps_left": steps_left,
+            "model_calls": 1,
+        }
     if not isinstance(draft, AIMessage):
         draft = AIMessage(content=str(getattr(draft, "content", draft)))
     models.record_success(state.tier)

@@ -28,7 +28,9 @@ def _day(iso: str | None) -> str:
         value = date.fromisoformat(iso[:10])
     except ValueError:
         return iso
-    return f"{value:%a} {value.day} {value:%b}" + (f" {value.year}" if value.year != date.today().year else "")
+    return f"{value:%a} {value.day} {value:%b}" + (
+        f" {value.year}" if value.year != date.today().year else ""
+    )
 
 
 def _task_brief(task: dict[str, Any]) -> str:

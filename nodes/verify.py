@@ -49,7 +49,12 @@ def raw_calls(draft: AIMessage) -> list[RawCall]:
     """
     calls = [RawCall(c["name"], c["args"], c.get("id") or "") for c in draft.tool_calls]
     calls += [
-        RawCall(c.get("name") or "", c.get("args"), c.get("id") or "", c.get("error") or "not valid JSON")
+        RawCall(
+            c.get("name") or "",
+            c.get("args"),
+            c.get("id") or "",
+            c.get("error") or "not valid JSON",
+        )
         for c in draft.invalid_tool_calls
     ]
     if calls or not isinstance(draft.content, str):
@@ -106,8 +111,14 @@ async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             normalised = checked.model_dump(mode="json", exclude_unset=True)
             for key in bind:
                 normalised.pop(key, None)
-            valid.append({"id": raw.call_id or f"call_{uuid.uuid4().hex[:10]}", "name": raw.name,
-                          "arguments": normalised, "bind": bind})
+            valid.append(
+                {
+                    "id": raw.call_id or f"call_{uuid.uuid4().hex[:10]}",
+                    "name": raw.name,
+                    "arguments": normalised,
+                    "bind": bind,
+                }
+            )
             earlier.append(raw.name)
             checks.append({"tier": state.tier, "tool": raw.name, "valid": True})
         except (ToolArgumentError, json.JSONDecodeError) as exc:
@@ -120,8 +131,12 @@ async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         errors.append(error)
 
     done = {(r["name"], json.dumps(r["arguments"], sort_keys=True)) for r in state.tool_results}
-    fresh = [c for c in valid if (c["name"], json.dumps(c["arguments"], sort_keys=True)) not in done
-             or c["name"] in READ_ONLY_TOOLS and not state.scratch]
+    fresh = [
+        c
+        for c in valid
+        if (c["name"], json.dumps(c["arguments"], sort_keys=True)) not in done
+        or (c["name"] in READ_ONLY_TOOLS and not state.scratch)
+    ]
     update: dict[str, Any] = {"json_checks": checks if is_model else []}
     if errors:
         repairs = state.repairs + 1

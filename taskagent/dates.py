@@ -34,9 +34,11 @@ WEEKDAYS = {
     "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
     "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
 }  # fmt: skip
-MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name} | {
-    name.lower(): i for i, name in enumerate(calendar.month_abbr) if name
-} | {"sept": 9}
+MONTHS = (
+    {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+    | {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+    | {"sept": 9}
+)
 NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
@@ -128,7 +130,9 @@ def _rule(pattern: str) -> Callable[[Resolver], Resolver]:
     return register
 
 
-@_rule(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[t\s](?P<H>\d{1,2}):(?P<M>\d{2})(?::\d{2}(?:\.\d+)?)?)?")
+@_rule(
+    r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[t\s](?P<H>\d{1,2}):(?P<M>\d{2})(?::\d{2}(?:\.\d+)?)?)?"
+)
 def _iso(m: re.Match[str], now: datetime) -> date | datetime:
     try:
         day = date(int(m["y"]), int(m["m"]), int(m["d"]))
@@ -235,14 +239,21 @@ _AMBIGUOUS = {"sat", "sun", "wed", "mon", "tue", "thu", "mar", "may", "jun", "ja
 def _is_ambiguous_abbreviation(m: re.Match[str], text: str) -> bool:
     """'sat nav' or 'the sun' are not dates; only trust short forms after a date cue."""
     words = m.group(0).lower().split()
-    if not any(word.strip(".") in _AMBIGUOUS for word in words) or any(ch.isdigit() for ch in m.group(0)):
+    if not any(word.strip(".") in _AMBIGUOUS for word in words) or any(
+        ch.isdigit() for ch in m.group(0)
+    ):
         return False
     if words[0] in ("on", "by", "next", "this", "coming"):
         return False
-    return re.search(r"(?:on|by|due|until|before|next|this)\s+$", text[: m.start()], re.IGNORECASE) is None
+    return (
+        re.search(r"(?:on|by|due|until|before|next|this)\s+$", text[: m.start()], re.IGNORECASE)
+        is None
+    )
 
 
-def _match_day(text: str, now: datetime, anywhere: bool) -> tuple[re.Match[str], date | datetime] | None:
+def _match_day(
+    text: str, now: datetime, anywhere: bool
+) -> tuple[re.Match[str], date | datetime] | None:
     best: tuple[re.Match[str], date | datetime] | None = None
     for pattern, resolve in _RULES:
         if anywhere:
@@ -252,8 +263,11 @@ def _match_day(text: str, now: datetime, anywhere: bool) -> tuple[re.Match[str],
             m = pattern.fullmatch(text)
         if m and anywhere and _is_ambiguous_abbreviation(m, text):
             continue
-        if m and (best is None or m.start() < best[0].start()
-                  or (m.start() == best[0].start() and m.end() > best[0].end())):
+        if m and (
+            best is None
+            or m.start() < best[0].start()
+            or (m.start() == best[0].start() and m.end() > best[0].end())
+        ):
             best = (m, resolve(m, now))
     return best
 
@@ -272,7 +286,9 @@ def _split_time(text: str) -> tuple[str, time | None]:
     return re.sub(r"\s+", " ", day_text), _time_of(m)
 
 
-def resolve_datetime(text: str | date | datetime, now: datetime, default_time: time = DEFAULT_TIME) -> datetime:
+def resolve_datetime(
+    text: str | date | datetime, now: datetime, default_time: time = DEFAULT_TIME
+) -> datetime:
     """Resolve a date/time expression to a naive datetime relative to ``now``."""
     if isinstance(text, datetime):
         return text.replace(tzinfo=None) if text.tzinfo else text
@@ -325,7 +341,7 @@ def find_when(text: str, now: datetime) -> When | None:
         return None
     if found is None:
         m = _TIME_RE.search(text)
-        if m is None or m.group("part") is None and not (m.group("hh") or m.group("hh24")):
+        if m is None or (m.group("part") is None and not (m.group("hh") or m.group("hh24"))):
             return None
         # A time alone ("at 5pm") means today, or tomorrow once it has passed.
         candidate = datetime.combine(now.date(), _time_of(m) or DEFAULT_TIME)

@@ -41,48 +41,88 @@ _CLAUSE_VERBS = (
     r"tick|log|jot|what|give|pull|postpone|push|bump"
 )
 _SPLIT_RE = re.compile(
-    rf"\s*(?:;|\.\s+|,?\s+(?:and\s+then|then|and\s+also|and|also|plus)\s+(?=(?:{_CLAUSE_VERBS})\b))\s*", _I
+    rf"\s*(?:;|\.\s+|,?\s+(?:and\s+then|then|and\s+also|and|also|plus)\s+(?=(?:{_CLAUSE_VERBS})\b))\s*",
+    _I,
 )
 
 _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("create_reminder", re.compile(r"\bremind(?:er|ers)?\b|\b(?:ping|nudge|alert)\s+me\b", _I)),
-    ("create_project", re.compile(
-        r"\b(?:create|make|start|set\s*up|new|add|open|kick\s*off|spin\s*up)\b[^.]{0,40}?\bproject\b"
-        r"|^\s*(?:a\s+)?(?:new\s+)?project\s+(?:called|named)\b", _I)),
-    ("get_calendar", re.compile(
-        r"\bcalendar\b|\bagenda\b|\bmy\s+schedule\b|\bschedule\s+(?:for|today|tomorrow|this|next|on)\b"
-        r"|what'?s\s+on\b(?!\s+my\s+(?:plate|list|to-?do))|\bam\s+i\s+(?:free|busy)\b|\bwhat\s+do\s+i\s+have\b|\bany\s+meetings?\b"
-        r"|\bmeetings?\s+(?:today|tomorrow|this|next|on)\b", _I)),
-    ("list_tasks", re.compile(
-        r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:list|show|display|view|see|what|which|"
-        r"give\s+me|pull\s+up|any|how\s+many|get|what'?s)\b[^.]*\b(?:tasks?|todos?|to-?dos?|to\s+do|"
-        r"items|backlog|overdue|pending|outstanding|on\s+my\s+plate|list)\b"
-        r"|^\s*(?:my\s+)?(?:tasks|todos|to-?do\s+list)\s*\??\s*$", _I)),
-    ("delete_task", re.compile(
-        r"\b(?:delete|remove|drop|trash|erase|scrap|get\s+rid\s+of|nuke|discard|purge|bin)\b", _I)),
-    ("complete_task", re.compile(
-        r"\b(?:complete|finish(?:ed)?|check\s+off|tick\s+off|wrap(?:ped)?\s+up|knock(?:ed)?\s+out|"
-        r"close\s+out|completed)\b|\bmark\b[^.]*\b(?:done|complete|finished)\b|\b(?:is|as|'s)\s+done\b"
-        r"|\bdone\s+with\b|\bi\s+did\b", _I)),
-    ("update_task", re.compile(
-        r"\b(?:update|change|set|rename|move|reschedule|postpone|push(?:\s+back)?|bump|delay|edit|"
-        r"modify|prioriti[sz]e|make\s+(?:it|task|#|that|this)|mark)\b"
-        r"|\b(?:i'?ve|i\s+have|i)\s+(?:begun|began|started)\b|\bstarted\s+(?:on|working)\b"
-        r"|\bworking\s+on\b|\bin\s+progress\b", _I)),
-    ("create_task", re.compile(
-        r"\b(?:add|create|new|make|put|capture|log|jot|note\s+down|track|schedule)\b"
-        r"|\b(?:remember|need|have|got)\s+to\b|\btodo\b|\bto-do\b|\btask\b", _I)),
+    (
+        "create_project",
+        re.compile(
+            r"\b(?:create|make|start|set\s*up|new|add|open|kick\s*off|spin\s*up)\b[^.]{0,40}?\bproject\b"
+            r"|^\s*(?:a\s+)?(?:new\s+)?project\s+(?:called|named)\b",
+            _I,
+        ),
+    ),
+    (
+        "get_calendar",
+        re.compile(
+            r"\bcalendar\b|\bagenda\b|\bmy\s+schedule\b|\bschedule\s+(?:for|today|tomorrow|this|next|on)\b"
+            r"|what'?s\s+on\b(?!\s+my\s+(?:plate|list|to-?do))|\bam\s+i\s+(?:free|busy)\b|\bwhat\s+do\s+i\s+have\b|\bany\s+meetings?\b"
+            r"|\bmeetings?\s+(?:today|tomorrow|this|next|on)\b",
+            _I,
+        ),
+    ),
+    (
+        "list_tasks",
+        re.compile(
+            r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:list|show|display|view|see|what|which|"
+            r"give\s+me|pull\s+up|any|how\s+many|get|what'?s)\b[^.]*\b(?:tasks?|todos?|to-?dos?|to\s+do|"
+            r"items|backlog|overdue|pending|outstanding|on\s+my\s+plate|list)\b"
+            r"|^\s*(?:my\s+)?(?:tasks|todos|to-?do\s+list)\s*\??\s*$",
+            _I,
+        ),
+    ),
+    (
+        "delete_task",
+        re.compile(
+            r"\b(?:delete|remove|drop|trash|erase|scrap|get\s+rid\s+of|nuke|discard|purge|bin)\b",
+            _I,
+        ),
+    ),
+    (
+        "complete_task",
+        re.compile(
+            r"\b(?:complete|finish(?:ed)?|check\s+off|tick\s+off|wrap(?:ped)?\s+up|knock(?:ed)?\s+out|"
+            r"close\s+out|completed)\b|\bmark\b[^.]*\b(?:done|complete|finished)\b|\b(?:is|as|'s)\s+done\b"
+            r"|\bdone\s+with\b|\bi\s+did\b",
+            _I,
+        ),
+    ),
+    (
+        "update_task",
+        re.compile(
+            r"\b(?:update|change|set|rename|move|reschedule|postpone|push(?:\s+back)?|bump|delay|edit|"
+            r"modify|prioriti[sz]e|make\s+(?:it|task|#|that|this)|mark)\b"
+            r"|\b(?:i'?ve|i\s+have|i)\s+(?:begun|began|started)\b|\bstarted\s+(?:on|working)\b"
+            r"|\bworking\s+on\b|\bin\s+progress\b",
+            _I,
+        ),
+    ),
+    (
+        "create_task",
+        re.compile(
+            r"\b(?:add|create|new|make|put|capture|log|jot|note\s+down|track|schedule)\b"
+            r"|\b(?:remember|need|have|got)\s+to\b|\btodo\b|\bto-do\b|\btask\b",
+            _I,
+        ),
+    ),
 ]
 
 # Words that mark a message as being about our domain even without a clear verb.
 _DOMAIN_RE = re.compile(
     r"\b(?:to|on|off)\s+my\s+(?:list|plate)\b|\b(?:tasks?|todos?|to-?dos?|projects?|remind(?:er)?s?|calendar|agenda|schedule|deadline|"
-    r"due|priority|urgent|backlog|overdue)\b|#\d+|\btask-\d+", _I
+    r"due|priority|urgent|backlog|overdue)\b|#\d+|\btask-\d+",
+    _I,
 )
-_REFERENCE_RE = re.compile(r"\b(?:it|that|this|that\s+one|this\s+one|the\s+(?:last|same)\s+(?:one|task))\b", _I)
+_REFERENCE_RE = re.compile(
+    r"\b(?:it|that|this|that\s+one|this\s+one|the\s+(?:last|same)\s+(?:one|task))\b", _I
+)
 _ID_RE = re.compile(r"(?:\btask[\s#:-]*|#|\bTASK-|\bnumber\s+|\bno\.?\s*)0*(\d{1,9})\b", _I)
 _BARE_ID_RE = re.compile(
-    r"\b(?:complete|finish|delete|remove|drop|update|change|mark|close|done\s+with)\s+0*(\d{1,9})\b", _I
+    r"\b(?:complete|finish|delete|remove|drop|update|change|mark|close|done\s+with)\s+0*(\d{1,9})\b",
+    _I,
 )
 
 
@@ -101,7 +141,9 @@ def _priority(text: str) -> str | None:
 def _status(text: str) -> str | None:
     if re.search(r"\b(?:completed|done|finished|closed)\b", text, _I):
         return "completed"
-    if re.search(r"\b(?:in[\s-]progress|started|begun|began|ongoing|working\s+on|underway)\b", text, _I):
+    if re.search(
+        r"\b(?:in[\s-]progress|started|begun|began|ongoing|working\s+on|underway)\b", text, _I
+    ):
         return "in_progress"
     if re.search(r"\b(?:pending|open|outstanding|not\s+started|to\s+do|reopen)\b", text, _I):
         return "pending"
@@ -109,7 +151,9 @@ def _status(text: str) -> str | None:
 
 
 def _tags(text: str) -> list[str] | None:
-    m = re.search(r"\btag(?:ged|s)?\s*(?:it|with|as)?\s+([\w-]+(?:\s*(?:,|and)\s*[\w-]+)*)", text, _I)
+    m = re.search(
+        r"\btag(?:ged|s)?\s*(?:it|with|as)?\s+([\w-]+(?:\s*(?:,|and)\s*[\w-]+)*)", text, _I
+    )
     if not m:
         return None
     return [t.lower() for t in re.split(r"\s*(?:,|\band\b)\s*", m.group(1)) if t]
@@ -167,8 +211,15 @@ def _title(clause: str, when: When | None) -> str | None:
     if quoted:
         return quoted
     text = _without(clause, when)
-    text = re.sub(r"\btag(?:ged|s)?\s*(?:it|with|as)?\s+[\w-]+(?:\s*(?:,|and)\s*[\w-]+)*", "", text, flags=_I)
-    text = re.sub(r"\b(?:in|to|for|under)\s+(?:the\s+)?(?:that|this|the\s+new)?\s*project\b.*$", "", text, flags=_I)
+    text = re.sub(
+        r"\btag(?:ged|s)?\s*(?:it|with|as)?\s+[\w-]+(?:\s*(?:,|and)\s*[\w-]+)*", "", text, flags=_I
+    )
+    text = re.sub(
+        r"\b(?:in|to|for|under)\s+(?:the\s+)?(?:that|this|the\s+new)?\s*project\b.*$",
+        "",
+        text,
+        flags=_I,
+    )
     text = _LEADING_NOISE.sub("", text.strip())
     text = re.sub(r"^(?:i\s+)?(?:need|have|got|remember)\s+to\s+", "", text, flags=_I)
     text = _TASK_LEAD.sub("", text, count=1)
@@ -214,7 +265,7 @@ def detect_intents(text: str) -> list[str]:
 
 def is_in_scope(text: str, has_focus_task: bool = False) -> bool:
     """Is this message about tasks, projects, reminders or the calendar?"""
-    if _DOMAIN_RE.search(text) or detect_intents(text) and _intent_is_strong(text):
+    if _DOMAIN_RE.search(text) or (detect_intents(text) and _intent_is_strong(text)):
         return True
     # "make it urgent" / "mark that done" continue the conversation about a task.
     return has_focus_task and bool(_REFERENCE_RE.search(text)) and bool(detect_intents(text))
@@ -266,7 +317,9 @@ def _list_args(clause: str, now: datetime) -> dict[str, Any]:
 
 def _update_args(clause: str, now: datetime) -> dict[str, Any]:
     args: dict[str, Any] = {}
-    rename = re.search(r"\b(?:rename|retitle|call)\b.*?\bto\s+(.+)$|\b(?:call|name)\s+it\s+(.+)$", clause, _I)
+    rename = re.search(
+        r"\b(?:rename|retitle|call)\b.*?\bto\s+(.+)$|\b(?:call|name)\s+it\s+(.+)$", clause, _I
+    )
     if rename:
         title = _quoted(clause) or (rename.group(1) or rename.group(2))
         args["title"] = title.strip(" .!?'\"")

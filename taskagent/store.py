@@ -73,13 +73,22 @@ class TaskStore:
                 return session.scalars(select(User.id).where(User.username == username)).one()
 
     def add_event(
-        self, user_id: int, title: str, starts_at: datetime, ends_at: datetime | None = None,
+        self,
+        user_id: int,
+        title: str,
+        starts_at: datetime,
+        ends_at: datetime | None = None,
         location: str | None = None,
     ) -> dict[str, Any]:
         """Seed a calendar event for ``get_calendar`` to read."""
         with self.session() as session:
-            event = CalendarEvent(owner_id=user_id, title=title, starts_at=starts_at,
-                                  ends_at=ends_at, location=location)
+            event = CalendarEvent(
+                owner_id=user_id,
+                title=title,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                location=location,
+            )
             session.add(event)
             session.flush()
             return event_dict(event)
@@ -185,7 +194,9 @@ def _owned_project(session: Session, user_id: int, project_id: int) -> Project:
 # --- the tool implementations ----------------------------------------------------------
 
 
-def create_task(store: TaskStore, user_id: int, args: CreateTaskArgs, now: datetime) -> dict[str, Any]:
+def create_task(
+    store: TaskStore, user_id: int, args: CreateTaskArgs, now: datetime
+) -> dict[str, Any]:
     with store.session() as session:
         if args.project_id is not None:
             _owned_project(session, user_id, args.project_id)
@@ -199,7 +210,9 @@ def create_task(store: TaskStore, user_id: int, args: CreateTaskArgs, now: datet
         return {"task": task_dict(task)}
 
 
-def list_tasks(store: TaskStore, user_id: int, args: ListTasksArgs, now: datetime) -> dict[str, Any]:
+def list_tasks(
+    store: TaskStore, user_id: int, args: ListTasksArgs, now: datetime
+) -> dict[str, Any]:
     with store.session() as session:
         query = select(Task).where(Task.owner_id == user_id)
         if args.status:
@@ -226,7 +239,9 @@ def list_tasks(store: TaskStore, user_id: int, args: ListTasksArgs, now: datetim
         }
 
 
-def update_task(store: TaskStore, user_id: int, args: UpdateTaskArgs, now: datetime) -> dict[str, Any]:
+def update_task(
+    store: TaskStore, user_id: int, args: UpdateTaskArgs, now: datetime
+) -> dict[str, Any]:
     changed = sorted(args.model_fields_set - {"task_id"})
     with store.session() as session:
         task = _owned_task(session, user_id, args.task_id)
@@ -239,7 +254,9 @@ def update_task(store: TaskStore, user_id: int, args: UpdateTaskArgs, now: datet
         return {"task": task_dict(task), "changed": changed}
 
 
-def complete_task(store: TaskStore, user_id: int, args: TaskIdArgs, now: datetime) -> dict[str, Any]:
+def complete_task(
+    store: TaskStore, user_id: int, args: TaskIdArgs, now: datetime
+) -> dict[str, Any]:
     with store.session() as session:
         task = _owned_task(session, user_id, args.task_id)
         already = task.status == "completed"
@@ -256,7 +273,9 @@ def delete_task(store: TaskStore, user_id: int, args: TaskIdArgs, now: datetime)
         return {"deleted": snapshot}
 
 
-def create_project(store: TaskStore, user_id: int, args: CreateProjectArgs, now: datetime) -> dict[str, Any]:
+def create_project(
+    store: TaskStore, user_id: int, args: CreateProjectArgs, now: datetime
+) -> dict[str, Any]:
     with store.session() as session:
         existing = session.scalar(
             select(Project).where(Project.owner_id == user_id, Project.name == args.name)
@@ -269,7 +288,9 @@ def create_project(store: TaskStore, user_id: int, args: CreateProjectArgs, now:
         return {"project": project_dict(project), "already_existed": False}
 
 
-def get_calendar(store: TaskStore, user_id: int, args: GetCalendarArgs, now: datetime) -> dict[str, Any]:
+def get_calendar(
+    store: TaskStore, user_id: int, args: GetCalendarArgs, now: datetime
+) -> dict[str, Any]:
     start = args.date or now.date()
     end = start + timedelta(days=args.days)
     with store.session() as session:
@@ -296,16 +317,21 @@ def get_calendar(store: TaskStore, user_id: int, args: GetCalendarArgs, now: dat
         }
 
 
-def create_reminder(store: TaskStore, user_id: int, args: CreateReminderArgs, now: datetime) -> dict[str, Any]:
+def create_reminder(
+    store: TaskStore, user_id: int, args: CreateReminderArgs, now: datetime
+) -> dict[str, Any]:
     if args.remind_at < now - timedelta(minutes=1):
-        raise ToolError(f"{args.remind_at:%Y-%m-%d %H:%M} has already passed; pick a time in the future.")
+        raise ToolError(
+            f"{args.remind_at:%Y-%m-%d %H:%M} has already passed; pick a time in the future."
+        )
     with store.session() as session:
         message = args.message
         if args.task_id is not None:
             task = _owned_task(session, user_id, args.task_id)
             message = message or task.title
-        reminder = Reminder(owner_id=user_id, task_id=args.task_id, remind_at=args.remind_at,
-                            message=message)
+        reminder = Reminder(
+            owner_id=user_id, task_id=args.task_id, remind_at=args.remind_at, message=message
+        )
         session.add(reminder)
         session.flush()
         return {"reminder": reminder_dict(reminder)}

@@ -36,8 +36,18 @@ if TYPE_CHECKING:
     from taskagent.store import TaskStore
 
 __all__ = [
-    "DESTRUCTIVE_TOOLS", "READ_ONLY_TOOLS", "TOOLS", "TOOL_NAMES", "ToolArgumentError", "ToolArgs",
-    "ToolError", "ToolSpec", "openai_tools", "parse_id", "run_tool", "validate_call",
+    "DESTRUCTIVE_TOOLS",
+    "READ_ONLY_TOOLS",
+    "TOOLS",
+    "TOOL_NAMES",
+    "ToolArgs",
+    "ToolArgumentError",
+    "ToolError",
+    "ToolSpec",
+    "openai_tools",
+    "parse_id",
+    "run_tool",
+    "validate_call",
 ]  # fmt: skip
 
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -131,11 +141,15 @@ def _text(value: Any) -> Any:
 Id = Annotated[int, BeforeValidator(parse_id), Field(gt=0)]
 DueDate = Annotated[date, BeforeValidator(_to_date)]
 When = Annotated[datetime, BeforeValidator(_to_datetime)]
-Priority = Annotated[Literal["low", "normal", "high", "urgent"], BeforeValidator(_enum(_PRIORITY_SYNONYMS))]
+Priority = Annotated[
+    Literal["low", "normal", "high", "urgent"], BeforeValidator(_enum(_PRIORITY_SYNONYMS))
+]
 Status = Annotated[
     Literal["pending", "in_progress", "completed"], BeforeValidator(_enum(_STATUS_SYNONYMS))
 ]
-Tags = Annotated[list[Annotated[str, Field(max_length=40)]], BeforeValidator(_tags), Field(max_length=10)]
+Tags = Annotated[
+    list[Annotated[str, Field(max_length=40)]], BeforeValidator(_tags), Field(max_length=10)
+]
 Title = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=200)]
 Text = Annotated[str, BeforeValidator(_text), Field(max_length=2000)]
 
@@ -235,7 +249,9 @@ class ToolSpec:
             try:
                 arguments = json.loads(arguments) if arguments.strip() else {}
             except json.JSONDecodeError as exc:
-                raise ToolArgumentError(f"{self.name} arguments are not valid JSON ({exc.msg})") from exc
+                raise ToolArgumentError(
+                    f"{self.name} arguments are not valid JSON ({exc.msg})"
+                ) from exc
         if arguments is None:
             arguments = {}
         if not isinstance(arguments, dict):
@@ -250,7 +266,9 @@ def explain(tool: str, exc: ValidationError) -> str:
     """Turn a pydantic error into one plain sentence per problem."""
     problems = []
     for error in exc.errors(include_url=False):
-        field = ".".join(str(part) for part in error["loc"] if not isinstance(part, int)) or "arguments"
+        field = (
+            ".".join(str(part) for part in error["loc"] if not isinstance(part, int)) or "arguments"
+        )
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "is not an argument of this tool"
@@ -333,6 +351,8 @@ def validate_call(name: str, arguments: Any, now: datetime) -> ToolArgs:
     return spec.validate(arguments, now)
 
 
-def run_tool(store: TaskStore, user_id: int, name: str, args: ToolArgs, now: datetime) -> dict[str, Any]:
+def run_tool(
+    store: TaskStore, user_id: int, name: str, args: ToolArgs, now: datetime
+) -> dict[str, Any]:
     """Execute a validated call as ``user_id``. Raises :class:`ToolError` on failure."""
     return TOOLS[name].run(store, user_id, args, now)

@@ -29,8 +29,9 @@ class ScriptedChatModel(BaseChatModel):
         self.bound.append({"tools": list(tools), "tool_choice": tool_choice})
         return self
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
-                  **kwargs: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
         self.prompts.append(list(messages))
         if not self.responses:
             raise AssertionError("the scripted model was called more often than scripted")
@@ -42,9 +43,13 @@ class ScriptedChatModel(BaseChatModel):
 
 def calls(*specs: tuple[str, dict[str, Any]]) -> AIMessage:
     """An AIMessage proposing the given (name, arguments) tool calls."""
-    return AIMessage(content="", tool_calls=[
-        tool_call(name=name, args=args, id=f"call_{uuid.uuid4().hex[:8]}") for name, args in specs
-    ])
+    return AIMessage(
+        content="",
+        tool_calls=[
+            tool_call(name=name, args=args, id=f"call_{uuid.uuid4().hex[:8]}")
+            for name, args in specs
+        ],
+    )
 
 
 def bad_json(name: str, raw: str) -> AIMessage:
@@ -54,6 +59,7 @@ def bad_json(name: str, raw: str) -> AIMessage:
         raise ValueError("raw must not be valid JSON")
     except json.JSONDecodeError as exc:
         error = str(exc)
-    return AIMessage(content="", invalid_tool_calls=[
-        invalid_tool_call(name=name, args=raw, id="call_bad", error=error)
-    ])
+    return AIMessage(
+        content="",
+        invalid_tool_calls=[invalid_tool_call(name=name, args=raw, id="call_bad", error=error)],
+    )

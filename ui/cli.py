@@ -16,10 +16,15 @@ from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(help="TaskAgent: manage tasks by talking to an agent.", no_args_is_help=True,
-                  add_completion=False)
+app = typer.Typer(
+    help="TaskAgent: manage tasks by talking to an agent.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
-Thread = Annotated[str | None, typer.Option("--thread", help="Conversation id; reuse it to continue.")]
+Thread = Annotated[
+    str | None, typer.Option("--thread", help="Conversation id; reuse it to continue.")
+]
 User = Annotated[str, typer.Option("--user", help="Who the agent acts for.")]
 Now = Annotated[str | None, typer.Option("--now", help="Pin the clock (ISO datetime).")]
 Tiers = Annotated[str | None, typer.Option("--tiers", help="Tier order, e.g. 'emergency'.")]
@@ -28,10 +33,12 @@ Tiers = Annotated[str | None, typer.Option("--tiers", help="Tier order, e.g. 'em
 def _ensure_primary(tiers: str | None) -> None:
     """Start the managed embedded model server if the primary tier is local and down."""
     from graph.config import load_settings
+    from graph.context import Context
     from taskagent.serving import ServerError, ensure_server
 
     primary = load_settings().tiers["primary"]
-    if not primary.enabled or (tiers and "primary" not in tiers):
+    order = Context(tiers=tiers).tier_order() if tiers else Context().tier_order()
+    if not primary.enabled or not primary.managed or "primary" not in order:
         return
     try:
         if not ensure_server(primary.api_base):
@@ -48,7 +55,9 @@ def _print_turn(result: Any, as_json: bool) -> None:
     tools = ", ".join(call["name"] for call in result.tool_calls) or "none"
     failed = "; ".join(f"{e['tier']} {e['outcome']}: {e['reason']}" for e in result.tier_log)
     note = f" ({failed})" if failed else ""
-    typer.secho(f"  [tools: {tools} · tier: {result.tier}{note} · {result.latency_ms:.0f} ms]", dim=True)
+    typer.secho(
+        f"  [tools: {tools} · tier: {result.tier}{note} · {result.latency_ms:.0f} ms]", dim=True
+    )
 
 
 def _validate_now(now: str | None) -> None:
@@ -56,12 +65,21 @@ def _validate_now(now: str | None) -> None:
         try:
             datetime.fromisoformat(now)
         except ValueError:
-            typer.echo(f"error: --now must be an ISO datetime like 2026-03-02T09:00, not {now!r}", err=True)
+            typer.echo(
+                f"error: --now must be an ISO datetime like 2026-03-02T09:00, not {now!r}", err=True
+            )
             raise typer.Exit(2) from None
 
 
-async def _confirm_loop(agent: Any, result: Any, user: str, now: str | None, tiers: str | None,
-                        answer: bool | None, as_json: bool) -> Any:
+async def _confirm_loop(
+    agent: Any,
+    result: Any,
+    user: str,
+    now: str | None,
+    tiers: str | None,
+    answer: bool | None,
+    as_json: bool,
+) -> Any:
     while result.confirmation_required:
         if answer is None and not sys.stdin.isatty():
             return result  # leave it pending: `taskagent confirm --thread ID yes|no`
@@ -70,7 +88,9 @@ async def _confirm_loop(agent: Any, result: Any, user: str, now: str | None, tie
             decision = typer.confirm("Proceed?", default=False)
         else:
             decision = answer
-        result = await agent.resume(decision, thread_id=result.thread_id, user=user, now=now, tiers=tiers)
+        result = await agent.resume(
+            decision, thread_id=result.thread_id, user=user, now=now, tiers=tiers
+        )
     return result
 
 
@@ -82,7 +102,9 @@ def ask(
     user: User = "local",
     now: Now = None,
     tiers: Tiers = None,
-    yes: Annotated[bool | None, typer.Option("--yes/--no", help="Pre-answer a delete confirmation.")] = None,
+    yes: Annotated[
+        bool | None, typer.Option("--yes/--no", help="Pre-answer a delete confirmation.")
+    ] = None,
 ) -> None:
     """Run one agent turn."""
     from graph.agent import open_agent
@@ -168,7 +190,9 @@ def health(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         typer.echo(f"status: {report['status']}")
         typer.echo(f"  database: {report['database']['status']}")
         for tier, info in report["tiers"].items():
-            extra = info.get("error") or (f"{info['inference_ms']} ms" if "inference_ms" in info else "")
+            extra = info.get("error") or (
+                f"{info['inference_ms']} ms" if "inference_ms" in info else ""
+            )
             typer.echo(f"  {tier}: {info['status']} {info.get('model', '')} {extra}".rstrip())
     raise typer.Exit(0 if report["status"] != "unhealthy" else 1)
 
@@ -208,7 +232,9 @@ def add_event(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     store = default_store()
-    event = store.add_event(store.ensure_user(user), title, starts, starts + timedelta(minutes=minutes))
+    event = store.add_event(
+        store.ensure_user(user), title, starts, starts + timedelta(minutes=minutes)
+    )
     typer.echo(json.dumps(event))
 
 

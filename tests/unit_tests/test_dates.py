@@ -76,6 +76,8 @@ def test_find_when_attaches_a_following_time() -> None:
     assert found.value == datetime(2026, 11, 19, 9, 0)
 
 
-@pytest.mark.parametrize("sentence", ["fix the sat nav", "may I see my tasks", "add a task to water plants"])
+@pytest.mark.parametrize(
+    "sentence", ["fix the sat nav", "may I see my tasks", "add a task to water plants"]
+)
 def test_find_when_ignores_words_that_only_look_like_dates(sentence: str) -> None:
     assert find_when(sentence, NOW) is None

@@ -27,22 +27,36 @@ async def ask(agent: Agent, text: str, thread: str = "t", tiers: str | None = No
     return await agent.ask(text, thread_id=thread, now=NOW, tiers=tiers)
 
 
-async def test_the_headline_request_on_the_primary_tier(agent: Agent, fake_models: dict[str, ScriptedChatModel]) -> None:
+async def test_the_headline_request_on_the_primary_tier(
+    agent: Agent, fake_models: dict[str, ScriptedChatModel]
+) -> None:
     fake_models["primary"].responses = [
-        calls(("create_task", {"title": "Review the Q4 budget", "priority": "high", "due_date": "Friday"}))
+        calls(
+            (
+                "create_task",
+                {"title": "Review the Q4 budget", "priority": "high", "due_date": "Friday"},
+            )
+        )
     ]
     result = await ask(agent, "Create a high-priority task to review the Q4 budget due Friday")
     assert result.tier == "primary" and result.model_calls == 1
-    assert result.tool_calls[0]["arguments"] == {"title": "Review the Q4 budget", "priority": "high",
-                                                 "due_date": "2026-11-20"}
+    assert result.tool_calls[0]["arguments"] == {
+        "title": "Review the Q4 budget",
+        "priority": "high",
+        "due_date": "2026-11-20",
+    }
     task = store_for(database_url()).get_task(1, 1)
     assert task is not None and task["priority"] == "high" and task["due_date"] == "2026-11-20"
     assert result.response.count(".") == 1 and "#1" in result.response
 
 
-async def test_a_repaired_call_counts_once_as_invalid(agent: Agent, fake_models: dict[str, ScriptedChatModel], app: Any) -> None:
-    fake_models["primary"].responses = [bad_json("create_task", '{"title": "Budget"'),
-                                        calls(("create_task", {"title": "Budget"}))]
+async def test_a_repaired_call_counts_once_as_invalid(
+    agent: Agent, fake_models: dict[str, ScriptedChatModel], app: Any
+) -> None:
+    fake_models["primary"].responses = [
+        bad_json("create_task", '{"title": "Budget"'),
+        calls(("create_task", {"title": "Budget"})),
+    ]
     result = await ask(agent, "add a task for the budget")
     assert result.tier == "primary" and result.model_calls == 2
     state = (await app.aget_state({"configurable": {"thread_id": "t"}})).values
@@ -52,21 +66,29 @@ async def test_a_repaired_call_counts_once_as_invalid(agent: Agent, fake_models:
 
 @pytest.mark.parametrize(
     "failure",
-    [TierError("unreachable (connection refused)"), TierError("timed out"), bad_json("create_task", "}{")],
+    [
+        TierError("unreachable (connection refused)"),
+        TierError("timed out"),
+        bad_json("create_task", "}{"),
+    ],
     ids=["down", "slow", "garbage"],
 )
 async def test_a_failing_primary_hands_over_to_the_fallback_tier(
     agent: Agent, fake_models: dict[str, ScriptedChatModel], failure: Any
 ) -> None:
     fake_models["primary"].responses = [failure, failure]
-    fake_models["fallback"].responses = [calls(("create_task", {"title": "Budget", "priority": "high"}))]
+    fake_models["fallback"].responses = [
+        calls(("create_task", {"title": "Budget", "priority": "high"}))
+    ]
     result = await ask(agent, "add a high priority task for the budget")
     assert result.tier == "fallback"
     assert result.tier_log[0]["tier"] == "primary" and result.tier_log[0]["outcome"] == "failed"
     assert rows()["tasks"] == 1
 
 
-async def test_with_no_model_at_all_the_rule_planner_answers(agent: Agent, fake_models: dict[str, ScriptedChatModel]) -> None:
+async def test_with_no_model_at_all_the_rule_planner_answers(
+    agent: Agent, fake_models: dict[str, ScriptedChatModel]
+) -> None:
     fake_models["primary"].responses = [TierError("unreachable (connection refused)")]
     fake_models["fallback"].responses = [TierError("timed out")]
     result = await ask(agent, "Create a high-priority task to review the Q4 budget due Friday")
@@ -84,7 +106,10 @@ async def test_a_chain_goes_back_to_plan_and_binds_the_new_project(
     ]
     result = await ask(agent, "Create a project Q1 Goals and add a task for budgeting due Friday")
     assert [c["name"] for c in result.tool_calls] == ["create_project", "create_task"]
-    assert result.tool_calls[1]["result"]["task"]["project_id"] == result.tool_calls[0]["result"]["project"]["id"]
+    assert (
+        result.tool_calls[1]["result"]["task"]["project_id"]
+        == result.tool_calls[0]["result"]["project"]["id"]
+    )
     assert result.model_calls == 2
     second_prompt = fake_models["primary"].prompts[1]
     assert any(m.type == "tool" and "Q1 Goals" in m.content for m in second_prompt)
@@ -101,7 +126,9 @@ async def test_a_parallel_chain_in_one_reply_binds_without_a_second_call(
     assert result.tool_calls[1]["result"]["task"]["project_id"] == 1
 
 
-async def test_out_of_scope_gets_a_decline_and_no_model_call(agent: Agent, fake_models: dict[str, ScriptedChatModel]) -> None:
+async def test_out_of_scope_gets_a_decline_and_no_model_call(
+    agent: Agent, fake_models: dict[str, ScriptedChatModel]
+) -> None:
     result = await ask(agent, "What's the weather in Paris?")
     assert result.tool_calls == [] and result.model_calls == 0
     assert "only help with tasks" in result.response
@@ -163,7 +190,9 @@ async def test_bad_input_gets_a_clear_message_and_changes_nothing(
     before = rows()
     task_before = store_for(database_url()).get_task(1, 1)
     # The model proposes a bad enum twice; the rule planner then asks what to change.
-    fake_models["primary"].responses = [calls(("update_task", {"task_id": 1, "priority": "super"}))] * 2
+    fake_models["primary"].responses = [
+        calls(("update_task", {"task_id": 1, "priority": "super"}))
+    ] * 2
     result = await ask(agent, text, tiers="primary,emergency")
     assert rows() == before
     assert store_for(database_url()).get_task(1, 1) == task_before

@@ -47,17 +47,25 @@ async def test_classify_routes_task_requests_to_plan_with_their_intents() -> Non
     assert out["tier"] == "primary" and out["steps_left"] == 3
 
 
-@pytest.mark.parametrize(("text", "phrase"), [("   ", "empty"), ("x" * 20_000, "20,000 characters")])
+@pytest.mark.parametrize(
+    ("text", "phrase"), [("   ", "empty"), ("x" * 20_000, "20,000 characters")]
+)
 async def test_classify_rejects_empty_and_huge_messages(text: str, phrase: str) -> None:
     out = await run_node("classify", human(text))
     assert out["route"] == "invalid" and phrase in out["notice"]
 
 
 async def test_classify_resets_the_previous_turn() -> None:
-    previous = human("show my tasks", tool_results=[{"name": "list_tasks", "ok": True}],
-                     json_checks=[{"valid": True}], repairs=1)
+    previous = human(
+        "show my tasks",
+        tool_results=[{"name": "list_tasks", "ok": True}],
+        json_checks=[{"valid": True}],
+        repairs=1,
+    )
     out = await run_node("classify", previous)
-    assert plain(out["tool_results"]) == [] and plain(out["json_checks"]) == [] and out["repairs"] == 0
+    assert (
+        plain(out["tool_results"]) == [] and plain(out["json_checks"]) == [] and out["repairs"] == 0
+    )
 
 
 async def test_classify_skips_a_cooling_tier(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -96,7 +104,9 @@ async def test_plan_feeds_the_validation_error_back_for_a_repair(
     fake_models: dict[str, ScriptedChatModel],
 ) -> None:
     fake_models["primary"].responses = [calls(("list_tasks", {}))]
-    await run_node("plan", human("show my tasks", verify_error="priority must be one of ...", steps_left=2))
+    await run_node(
+        "plan", human("show my tasks", verify_error="priority must be one of ...", steps_left=2)
+    )
     assert "priority must be one of" in fake_models["primary"].prompts[0][-1].content
 
 
@@ -113,8 +123,11 @@ async def test_plan_on_the_emergency_tier_needs_no_model() -> None:
 async def test_verify_normalises_valid_calls() -> None:
     draft = calls(("create_task", {"title": "Budget", "priority": "HIGH", "due_date": "Friday"}))
     out = await run_node("verify", human("x", draft=draft))
-    assert out["pending_calls"][0]["arguments"] == {"title": "Budget", "priority": "high",
-                                                    "due_date": "2026-11-20"}
+    assert out["pending_calls"][0]["arguments"] == {
+        "title": "Budget",
+        "priority": "high",
+        "due_date": "2026-11-20",
+    }
     assert out["json_checks"] == [{"tier": "primary", "tool": "create_task", "valid": True}]
 
 
@@ -137,7 +150,9 @@ async def test_verify_treats_prose_for_a_task_request_as_a_failed_call() -> None
 
 
 async def test_verify_reads_a_call_written_into_the_text() -> None:
-    draft = AIMessage(content='<tool_call>{"name": "complete_task", "arguments": {"task_id": "#7"}}</tool_call>')
+    draft = AIMessage(
+        content='<tool_call>{"name": "complete_task", "arguments": {"task_id": "#7"}}</tool_call>'
+    )
     out = await run_node("verify", human("x", draft=draft))
     assert out["pending_calls"][0]["name"] == "complete_task"
     assert out["pending_calls"][0]["arguments"] == {"task_id": 7}
@@ -160,7 +175,12 @@ async def test_verify_does_not_count_the_rule_planner_as_model_output() -> None:
 async def test_execute_runs_calls_and_binds_earlier_results() -> None:
     pending = [
         {"id": "a", "name": "create_project", "arguments": {"name": "Q1"}, "bind": {}},
-        {"id": "b", "name": "create_task", "arguments": {"title": "Budget"}, "bind": {"project_id": 0}},
+        {
+            "id": "b",
+            "name": "create_task",
+            "arguments": {"title": "Budget"},
+            "bind": {"project_id": 0},
+        },
     ]
     out = await run_node("execute", human("x", pending_calls=pending))
     project, task = out["tool_results"]
@@ -173,13 +193,18 @@ async def test_execute_runs_calls_and_binds_earlier_results() -> None:
 async def test_execute_reports_tool_errors_in_plain_words() -> None:
     pending = [{"id": "a", "name": "complete_task", "arguments": {"task_id": 99}, "bind": {}}]
     out = await run_node("execute", human("x", pending_calls=pending))
-    assert out["tool_results"][0] == out["tool_results"][0] | {"ok": False, "error": "Task 99 was not found."}
+    assert out["tool_results"][0] == out["tool_results"][0] | {
+        "ok": False,
+        "error": "Task 99 was not found.",
+    }
 
 
 # --- fallback & respond ---------------------------------------------------------------
 
 
-async def test_fallback_moves_down_a_tier_and_logs_why(fake_models: dict[str, ScriptedChatModel]) -> None:
+async def test_fallback_moves_down_a_tier_and_logs_why(
+    fake_models: dict[str, ScriptedChatModel],
+) -> None:
     out = await run_node("fallback", human("x", tier="primary", plan_error="timed out"))
     assert out["tier"] == "fallback"
     assert out["tier_log"] == [{"tier": "primary", "outcome": "failed", "reason": "timed out"}]
@@ -193,9 +218,21 @@ async def test_fallback_skips_an_unconfigured_fallback_tier() -> None:
 
 
 async def test_respond_uses_templates_for_tool_results() -> None:
-    result = {"name": "create_task", "ok": True, "arguments": {},
-              "result": {"task": {"id": 3, "title": "Review", "priority": "high", "due_date": "2026-11-20",
-                                  "status": "pending", "project_id": None}}}
+    result = {
+        "name": "create_task",
+        "ok": True,
+        "arguments": {},
+        "result": {
+            "task": {
+                "id": 3,
+                "title": "Review",
+                "priority": "high",
+                "due_date": "2026-11-20",
+                "status": "pending",
+                "project_id": None,
+            }
+        },
+    }
     out = await run_node("respond", human("x", tool_results=[result]))
     assert out["messages"][0].content == "Created task #3 “Review” (high priority, due Fri 20 Nov)."
 
@@ -208,4 +245,7 @@ async def test_respond_uses_the_model_text_only_when_no_tool_ran() -> None:
 
 
 def test_describe_a_cancelled_delete() -> None:
-    assert describe_result({"name": "delete_task", "ok": False, "cancelled": True}) == "Okay, I didn't delete anything."
+    assert (
+        describe_result({"name": "delete_task", "ok": False, "cancelled": True})
+        == "Okay, I didn't delete anything."
+    )

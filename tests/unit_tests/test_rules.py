@@ -12,25 +12,54 @@ NOW = datetime(2026, 11, 18, 10, 0)
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Create a high-priority task to review the Q4 budget due Friday",
-         [("create_task", {"title": "Review the Q4 budget", "priority": "high", "due_date": "2026-11-20"})]),
-        ("Create a project Q1 Goals and add a high-priority task for budgeting due Friday",
-         [("create_project", {"name": "Q1 Goals"}),
-          ("create_task", {"title": "Budgeting", "priority": "high", "due_date": "2026-11-20"})]),
+        (
+            "Create a high-priority task to review the Q4 budget due Friday",
+            [
+                (
+                    "create_task",
+                    {"title": "Review the Q4 budget", "priority": "high", "due_date": "2026-11-20"},
+                )
+            ],
+        ),
+        (
+            "Create a project Q1 Goals and add a high-priority task for budgeting due Friday",
+            [
+                ("create_project", {"name": "Q1 Goals"}),
+                (
+                    "create_task",
+                    {"title": "Budgeting", "priority": "high", "due_date": "2026-11-20"},
+                ),
+            ],
+        ),
         ("delete task 3", [("delete_task", {"task_id": 3})]),
         ("mark #4 as done", [("complete_task", {"task_id": 4})]),
         ("TASK-0012 is done", [("complete_task", {"task_id": 12})]),
         ("show my tasks", [("list_tasks", {})]),
         ("list completed tasks", [("list_tasks", {"status": "completed"})]),
         ("what's on my calendar tomorrow", [("get_calendar", {"date": "2026-11-19"})]),
-        ("remind me tomorrow at 9am to call the dentist",
-         [("create_reminder", {"remind_at": "2026-11-19T09:00", "message": "call the dentist"})]),
+        (
+            "remind me tomorrow at 9am to call the dentist",
+            [("create_reminder", {"remind_at": "2026-11-19T09:00", "message": "call the dentist"})],
+        ),
         ("I've begun the report #2", [("update_task", {"task_id": 2, "status": "in_progress"})]),
         ("push task 5 to next monday", [("update_task", {"task_id": 5, "due_date": "2026-11-23"})]),
-        ("rename task 3 to Draft slides", [("update_task", {"task_id": 3, "title": "Draft slides"})]),
-        ('create a task called "Submit tax return" due March 15 tagged finance, taxes',
-         [("create_task", {"title": "Submit tax return", "due_date": "2027-03-15",
-                           "tags": ["finance", "taxes"]})]),
+        (
+            "rename task 3 to Draft slides",
+            [("update_task", {"task_id": 3, "title": "Draft slides"})],
+        ),
+        (
+            'create a task called "Submit tax return" due March 15 tagged finance, taxes',
+            [
+                (
+                    "create_task",
+                    {
+                        "title": "Submit tax return",
+                        "due_date": "2027-03-15",
+                        "tags": ["finance", "taxes"],
+                    },
+                )
+            ],
+        ),
     ],
 )
 def test_plan(text: str, expected: list[tuple[str, dict]]) -> None:
@@ -41,11 +70,15 @@ def test_plan(text: str, expected: list[tuple[str, dict]]) -> None:
 
 def test_it_refers_to_the_focus_task() -> None:
     result = plan("make it urgent", NOW, focus_task_id=7)
-    assert [(c.name, c.arguments) for c in result.calls] == [("update_task", {"task_id": 7, "priority": "urgent"})]
+    assert [(c.name, c.arguments) for c in result.calls] == [
+        ("update_task", {"task_id": 7, "priority": "urgent"})
+    ]
 
 
 def test_it_after_a_create_in_the_same_message_is_left_for_execute_to_bind() -> None:
-    result = plan("Add a task to prepare slides and remind me about it tomorrow at 8am", NOW, focus_task_id=7)
+    result = plan(
+        "Add a task to prepare slides and remind me about it tomorrow at 8am", NOW, focus_task_id=7
+    )
     assert [(c.name, c.arguments) for c in result.calls] == [
         ("create_task", {"title": "Prepare slides"}),
         ("create_reminder", {"remind_at": "2026-11-19T08:00"}),
@@ -62,14 +95,29 @@ def test_reminder_without_a_time_asks_when() -> None:
     assert plan("remind me to water the plants", NOW).question == "When should I remind you?"
 
 
-@pytest.mark.parametrize("text", ["What's the weather in Paris?", "Write me a poem about cats",
-                                  "who won the football yesterday", "hi"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What's the weather in Paris?",
+        "Write me a poem about cats",
+        "who won the football yesterday",
+        "hi",
+    ],
+)
 def test_out_of_scope(text: str) -> None:
     assert not is_in_scope(text)
 
 
-@pytest.mark.parametrize("text", ["add buy milk to my list", "show my tasks", "remind me at 5pm",
-                                  "what's on my calendar", "I need to call the plumber tomorrow"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "add buy milk to my list",
+        "show my tasks",
+        "remind me at 5pm",
+        "what's on my calendar",
+        "I need to call the plumber tomorrow",
+    ],
+)
 def test_in_scope(text: str) -> None:
     assert is_in_scope(text)
 
@@ -81,4 +129,6 @@ def test_follow_ups_are_in_scope_only_with_a_focus_task() -> None:
 
 def test_detect_intents_follows_clause_order() -> None:
     assert detect_intents("Create a project Home and then add a task to fix the sink") == [
-        "create_project", "create_task"]
+        "create_project",
+        "create_task",
+    ]

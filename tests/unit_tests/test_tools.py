@@ -5,8 +5,8 @@ from datetime import date, datetime
 import pytest
 
 from taskagent.errors import ToolArgumentError, ToolError
-from taskagent.store import TaskStore, store_for
 from taskagent.settings import database_url
+from taskagent.store import TaskStore, store_for
 from taskagent.tools import TOOL_NAMES, TOOLS, openai_tools, parse_id, run_tool, validate_call
 
 NOW = datetime(2026, 11, 18, 10, 0)
@@ -23,8 +23,14 @@ def run(store: TaskStore, user: int, tool: str, **args: object) -> dict:
 
 def test_there_are_exactly_the_eight_specified_tools() -> None:
     assert set(TOOL_NAMES) == {
-        "create_task", "list_tasks", "update_task", "complete_task", "delete_task",
-        "create_project", "get_calendar", "create_reminder",
+        "create_task",
+        "list_tasks",
+        "update_task",
+        "complete_task",
+        "delete_task",
+        "create_project",
+        "get_calendar",
+        "create_reminder",
     }
 
 
@@ -37,7 +43,11 @@ def test_openai_schemas_are_compact_and_strict() -> None:
     assert create["additionalProperties"] is False
     assert schemas["update_task"]["required"] == ["task_id"]
     assert schemas["create_reminder"]["required"] == ["remind_at"]
-    assert schemas["list_tasks"]["properties"]["status"]["enum"] == ["pending", "in_progress", "completed"]
+    assert schemas["list_tasks"]["properties"]["status"]["enum"] == [
+        "pending",
+        "in_progress",
+        "completed",
+    ]
     # no pydantic noise: titles and anyOf cost prompt tokens and confuse small models
     text = str(schemas)
     assert "anyOf" not in text and "'title': 'Title'" not in text
@@ -52,14 +62,22 @@ def test_id_spellings_all_mean_twelve(raw: object) -> None:
 def test_validation_normalises_dates_enums_tags_and_quotes() -> None:
     args = validate_call(
         "create_task",
-        '{"title": "\'Review budget\'", "priority": "High", "due_date": "Friday", "tags": "Finance, #q4"}',
+        '{"title": "\'Review budget\'", "priority": "High", "due_date": "Friday", '
+        '"tags": "Finance, #q4"}',
         NOW,
     )
     assert args.model_dump() == {
-        "title": "Review budget", "priority": "high", "due_date": date(2026, 11, 20),
-        "description": None, "tags": ["finance", "q4"], "project_id": None,
+        "title": "Review budget",
+        "priority": "high",
+        "due_date": date(2026, 11, 20),
+        "description": None,
+        "tags": ["finance", "q4"],
+        "project_id": None,
     }
-    assert validate_call("update_task", {"task_id": 1, "status": "in progress"}, NOW).status == "in_progress"  # type: ignore[attr-defined]
+    assert (
+        validate_call("update_task", {"task_id": 1, "status": "in progress"}, NOW).status
+        == "in_progress"
+    )  # type: ignore[attr-defined]
     assert validate_call("list_tasks", {"priority": "medium"}, NOW).priority == "normal"  # type: ignore[attr-defined]
 
 
@@ -89,10 +107,24 @@ def test_bad_arguments_get_one_plain_sentence(name: str, args: object, message: 
 def test_every_tool_runs_against_a_real_sqlite_database(store: TaskStore) -> None:
     user = store.ensure_user("alice")
     project = run(store, user, "create_project", name="Q1 Goals")["project"]
-    task = run(store, user, "create_task", title="Budget", priority="high", due_date="Friday",
-               project_id=project["id"], tags=["finance"])["task"]
-    assert task == task | {"title": "Budget", "priority": "high", "due_date": "2026-11-20",
-                           "project_id": project["id"], "status": "pending", "tags": ["finance"]}
+    task = run(
+        store,
+        user,
+        "create_task",
+        title="Budget",
+        priority="high",
+        due_date="Friday",
+        project_id=project["id"],
+        tags=["finance"],
+    )["task"]
+    assert task == task | {
+        "title": "Budget",
+        "priority": "high",
+        "due_date": "2026-11-20",
+        "project_id": project["id"],
+        "status": "pending",
+        "tags": ["finance"],
+    }
     assert run(store, user, "list_tasks", project_id=project["id"])["count"] == 1
     assert run(store, user, "list_tasks", tags=["finance"])["count"] == 1
     assert run(store, user, "list_tasks", due_before="2026-11-19")["count"] == 0
@@ -107,8 +139,12 @@ def test_every_tool_runs_against_a_real_sqlite_database(store: TaskStore) -> Non
     assert [e["title"] for e in calendar["events"]] == ["Standup"]
     assert [t["id"] for t in calendar["tasks_due"]] == [other["id"]]
     reminder = run(store, user, "create_reminder", task_id=other["id"], remind_at="tomorrow at 9am")
-    assert reminder["reminder"] == {"id": 1, "task_id": other["id"], "remind_at": "2026-11-19T09:00",
-                                    "message": "Ship"}
+    assert reminder["reminder"] == {
+        "id": 1,
+        "task_id": other["id"],
+        "remind_at": "2026-11-19T09:00",
+        "message": "Ship",
+    }
     assert run(store, user, "delete_task", task_id=other["id"])["deleted"]["title"] == "Ship"
     assert store.get_task(user, other["id"]) is None
 

@@ -1,0 +1,50 @@
+# TaskAgent: two commands on a fresh machine, `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+# The CPU torch wheel lies in PIP_FIND_LINKS on these machines; uv looks there too.
+export UV_FIND_LINKS ?= $(PIP_FIND_LINKS)
+export UV_LINK_MODE ?= copy
+
+.PHONY: setup run chat test lint typecheck unit integration studio serve clean
+
+setup: .venv/.synced .env
+
+.venv/.synced: pyproject.toml uv.lock
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q "uv>=0.9"
+	$(UV) sync --frozen
+	@touch $@
+
+.env:
+	@cp .env.example .env
+	@echo "created .env from .env.example (local defaults; edit to add a fallback model)"
+
+run: setup  ## set everything up, then chat with the agent on the embedded model
+	$(UV) run --frozen taskagent chat
+
+test: setup lint typecheck  ## set up, lint, type-check, then run every test
+	$(UV) run --frozen pytest -q -p no:cacheprovider --durations=10
+
+lint: setup
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+typecheck: setup
+	$(UV) run --frozen mypy
+
+unit: setup
+	$(UV) run --frozen pytest -q tests/unit_tests
+
+integration: setup
+	$(UV) run --frozen pytest -q tests/integration_tests
+
+studio: setup  ## serve the graph to LangGraph Studio
+	$(UV) run --frozen langgraph dev
+
+serve: setup  ## run the embedded model server in the foreground
+	$(UV) run --frozen taskagent serve
+
+clean:
+	rm -rf .venv .taskagent .pytest_cache .mypy_cache .ruff_cache .langgraph_api

