@@ -8,7 +8,7 @@ UV := $(PYTHON) -m uv
 export UV_FIND_LINKS ?= $(PIP_FIND_LINKS)
 export UV_LINK_MODE ?= copy
 
-.PHONY: setup run chat test lint typecheck unit integration studio serve clean
+.PHONY: setup run chat test lint typecheck unit integration studio serve bench clean
 
 setup: .venv/.synced .env
 
@@ -45,6 +45,9 @@ studio: setup  ## serve the graph to LangGraph Studio
 
 serve: setup  ## run the embedded model server in the foreground
 	$(UV) run --frozen taskagent serve
+
+bench: setup  ## end-to-end latency and memory, see docs/benchmarks.md
+	$(UV) run --frozen python bench/bench_turns.py
 
 clean:
 	rm -rf .venv .taskagent .pytest_cache .mypy_cache .ruff_cache .langgraph_api
