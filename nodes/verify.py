@@ -22,7 +22,7 @@ from langgraph.runtime import Runtime
 
 from graph.context import Context
 from graph.state import State
-from taskagent.tools import READ_ONLY_TOOLS, ToolArgumentError, validate_call
+from taskagent.tools import ToolArgumentError, validate_call
 
 # Fields a later call may leave out when an earlier call in the same batch creates
 # the thing they point at: "create project X and add task Y to it".
@@ -130,12 +130,10 @@ async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         checks.append({"tier": state.tier, "tool": None, "valid": False, "error": error})
         errors.append(error)
 
+    # A model mid-chain sometimes repeats a call it already made; run each call once.
     done = {(r["name"], json.dumps(r["arguments"], sort_keys=True)) for r in state.tool_results}
     fresh = [
-        c
-        for c in valid
-        if (c["name"], json.dumps(c["arguments"], sort_keys=True)) not in done
-        or (c["name"] in READ_ONLY_TOOLS and not state.scratch)
+        c for c in valid if (c["name"], json.dumps(c["arguments"], sort_keys=True)) not in done
     ]
     update: dict[str, Any] = {"json_checks": checks if is_model else []}
     if errors:

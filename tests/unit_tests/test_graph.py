@@ -199,3 +199,15 @@ async def test_bad_input_gets_a_clear_message_and_changes_nothing(
     assert "Traceback" not in result.response and result.response
     if expected:
         assert expected in result.response
+
+
+async def test_a_call_repeated_mid_chain_runs_only_once(
+    agent: Agent, fake_models: dict[str, ScriptedChatModel]
+) -> None:
+    fake_models["primary"].responses = [
+        calls(("create_project", {"name": "Q1 Goals"})),
+        calls(("create_project", {"name": "Q1 Goals"})),  # a small model repeating itself
+    ]
+    result = await ask(agent, "Create a project Q1 Goals and add a task for budgeting")
+    assert [c["name"] for c in result.tool_calls] == ["create_project"]
+    assert rows()["projects"] == 1
