@@ -168,7 +168,7 @@ def main() -> None:
 
     if not args.skip_embedded:
         from graph.config import load_settings
-        from taskagent.serving import ensure_server
+        from serving.manager import ensure_server
 
         base = load_settings().tiers["primary"].api_base
         print(f"embedded tier at {base} ...", flush=True)

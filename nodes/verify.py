@@ -5,6 +5,14 @@ it (relative dates against the run's clock, "#12"/"TASK-0012" ids, enum synonyms
 Every raw model output meant to be a tool call is recorded as valid or invalid in
 ``json_checks`` before any repair, which is what the JSON-validity eval reads.
 
+Schema-valid is not enough for a small model, so model calls are also checked for
+grounding in the request: ids must come from the message, the conversation's focus
+task or an earlier result (a model must never delete task 123456789 because it
+made it up), titles must share a word with the message, and when the deterministic
+reading of the message is sure which write action is wanted, a different write
+action is rejected. Grounding failures are repaired like schema errors but do not
+count against JSON validity.
+
 An invalid batch gets ``max_repairs`` repair rounds with the error fed back to the
 same tier; after that the tier has failed and routing hands over to fallback.
 """
@@ -21,8 +29,8 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from graph.state import State
-from taskagent.tools import ToolArgumentError, validate_call
+from graph.state import State, latest_user_text
+from taskagent.tools import READ_ONLY_TOOLS, TOOL_NAMES, ToolArgumentError, validate_call
 
 # Fields a later call may leave out when an earlier call in the same batch creates
 # the thing they point at: "create project X and add task Y to it".
@@ -85,6 +93,50 @@ def _binding(name: str, arguments: dict[str, Any], earlier: list[str]) -> dict[s
     return bind
 
 
+_WORD = re.compile(r"[a-z0-9]{3,}")
+_NUMBER = re.compile(r"\d+")
+_STOP_WORDS = {
+    "task",
+    "tasks",
+    "the",
+    "and",
+    "for",
+    "due",
+    "add",
+    "create",
+    "new",
+    "project",
+    "with",
+}
+
+
+def ungrounded(name: str, arguments: dict[str, Any], request: str, state: State) -> str | None:
+    """Why a schema-valid model call does not fit the request, or None if it does."""
+    known_ids = {int(n) for n in _NUMBER.findall(request)}
+    if state.focus_task_id is not None:
+        known_ids.add(state.focus_task_id)
+    for message in state.scratch:  # ids seen in this turn's tool results
+        known_ids |= {int(n) for n in _NUMBER.findall(str(message.content))}
+    for key in ("task_id", "project_id"):
+        value = arguments.get(key)
+        if isinstance(value, int) and value not in known_ids:
+            return f"{name}: {key} {value} does not appear in the request; use an id the user gave"
+    text = arguments.get("title") or arguments.get("name")
+    if name in ("create_task", "create_project") and isinstance(text, str):
+        field_name = "title" if "title" in arguments else "name"
+        words = set(_WORD.findall(text.lower())) - _STOP_WORDS
+        echoes_a_tool = re.sub(r"[^a-z]", "_", text.lower()) in TOOL_NAMES
+        if echoes_a_tool or (words and not words & set(_WORD.findall(request.lower()))):
+            return f"{name}: the {field_name} must come from the request"
+    expected = [i for i in state.intents if i not in READ_ONLY_TOOLS]
+    if not state.scratch and name not in READ_ONLY_TOOLS:
+        if not expected and state.intents:
+            return f"{name}: the request only asks to look things up ({', '.join(state.intents)})"
+        if expected and name not in expected:
+            return f"{name}: the request asks for {' and '.join(expected)}"
+    return None
+
+
 async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Validate the draft's calls; queue them for execute or explain what is wrong."""
     context = runtime.context or Context()
@@ -96,6 +148,7 @@ async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     valid: list[dict[str, Any]] = []
     errors: list[str] = []
     earlier: list[str] = []
+    request = latest_user_text(state)
     for raw in proposed:
         try:
             if raw.error:
@@ -111,6 +164,19 @@ async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             normalised = checked.model_dump(mode="json", exclude_unset=True)
             for key in bind:
                 normalised.pop(key, None)
+            problem = ungrounded(raw.name, normalised, request, state) if is_model else None
+            if problem:
+                errors.append(problem)
+                checks.append(
+                    {
+                        "tier": state.tier,
+                        "tool": raw.name,
+                        "valid": True,
+                        "grounded": False,
+                        "error": problem,
+                    }
+                )
+                continue
             valid.append(
                 {
                     "id": raw.call_id or f"call_{uuid.uuid4().hex[:10]}",

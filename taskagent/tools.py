@@ -138,7 +138,7 @@ def _text(value: Any) -> Any:
     return value
 
 
-Id = Annotated[int, BeforeValidator(parse_id), Field(gt=0)]
+Id = Annotated[int, BeforeValidator(parse_id), Field(ge=1, le=999_999_999)]
 DueDate = Annotated[date, BeforeValidator(_to_date)]
 When = Annotated[datetime, BeforeValidator(_to_datetime)]
 Priority = Annotated[
@@ -294,7 +294,11 @@ def compact_schema(model: type[BaseModel]) -> dict[str, Any]:
     for name, prop in full.get("properties", {}).items():
         options = prop.get("anyOf", [prop])
         concrete = next((opt for opt in options if opt.get("type") != "null"), options[0])
-        entry = {k: v for k, v in concrete.items() if k in ("type", "enum", "format", "items")}
+        kept = ("type", "enum", "format", "items", "minimum", "maximum")
+        # Constraints on Annotated aliases surface as ge/le; bounded integers matter to
+        # constrained decoding (an unbounded id can run on until max_tokens).
+        renamed = {"ge": "minimum", "le": "maximum"}
+        entry = {renamed.get(k, k): v for k, v in concrete.items() if renamed.get(k, k) in kept}
         if "items" in entry:
             entry["items"] = {k: v for k, v in entry["items"].items() if k in ("type", "enum")}
         if "const" in concrete:

@@ -34,7 +34,7 @@ def _ensure_primary(tiers: str | None) -> None:
     """Start the managed embedded model server if the primary tier is local and down."""
     from graph.config import load_settings
     from graph.context import Context
-    from taskagent.serving import ServerError, ensure_server
+    from serving.manager import ServerError, ensure_server
 
     primary = load_settings().tiers["primary"]
     order = Context(tiers=tiers).tier_order() if tiers else Context().tier_order()
@@ -203,8 +203,8 @@ def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
 ) -> None:
     """Serve the embedded model with llama.cpp in the foreground."""
-    from taskagent.serving import ServerError
-    from taskagent.serving import serve as run_server
+    from serving.manager import ServerError
+    from serving.manager import serve as run_server
 
     try:
         run_server(port, host)

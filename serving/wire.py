@@ -1,0 +1,122 @@
+"""The wire format between our planner prompt and our model: one definition, used by
+the llama.cpp adapter at serving time and by the dataset generator at training time.
+
+A model reply that calls tools is a compact JSON array, nothing else:
+
+    [{"name":"create_task","arguments":{"title":"Budget","priority":"high"}}]
+
+On the way in, OpenAI messages become plain ChatML turns: the tool list is one line
+appended to the system message, an assistant's earlier ``tool_calls`` become that
+same JSON array, and tool results become a user turn wrapped in ``<tool_response>``.
+Short prompts matter: every prompt token costs about 3 ms on two CPU cores.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+TOOL_LINE = "Tools: {names}. Reply with a JSON array of tool calls."
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON, exactly as the model is trained to write it."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def tool_names(tools: list[dict[str, Any]]) -> list[str]:
+    return [
+        tool["function"]["name"] for tool in tools if tool.get("type", "function") == "function"
+    ]
+
+
+def calls_to_text(tool_calls: list[dict[str, Any]]) -> str:
+    """OpenAI ``tool_calls`` → the JSON array the model writes."""
+    items = []
+    for call in tool_calls:
+        function = call.get("function", call)
+        arguments = function.get("arguments") or {}
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments or "{}")
+            except json.JSONDecodeError:
+                arguments = {}
+        items.append({"name": function.get("name", ""), "arguments": arguments})
+    return dumps(items)
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, list):  # content parts: keep the text ones
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return "" if content is None else str(content)
+
+
+def to_chatml_messages(
+    messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+) -> list[dict[str, str]]:
+    """OpenAI chat messages (with tools) → system/user/assistant messages for ChatML."""
+    out: list[dict[str, str]] = []
+    for message in messages:
+        role = message.get("role")
+        if role in ("system", "developer"):
+            out.append({"role": "system", "content": _text(message.get("content"))})
+        elif role == "assistant" and message.get("tool_calls"):
+            out.append({"role": "assistant", "content": calls_to_text(message["tool_calls"])})
+        elif role == "tool":
+            out.append(
+                {
+                    "role": "user",
+                    "content": f"<tool_response>{_text(message.get('content'))}</tool_response>",
+                }
+            )
+        else:
+            out.append({"role": role or "user", "content": _text(message.get("content"))})
+    if tools:
+        line = TOOL_LINE.format(names=", ".join(tool_names(tools)))
+        if out and out[0]["role"] == "system":
+            out[0] = {"role": "system", "content": f"{out[0]['content']}\n{line}"}
+        else:
+            out.insert(0, {"role": "system", "content": line})
+    return out
+
+
+def _complete_items(text: str) -> list[Any]:
+    """The items of a JSON array cut off by max_tokens that were written in full."""
+    decoder = json.JSONDecoder()
+    items, index = [], 1
+    while index < len(text):
+        while index < len(text) and text[index] in " ,\n":
+            index += 1
+        try:
+            item, index = decoder.raw_decode(text, index)
+        except json.JSONDecodeError:
+            break
+        items.append(item)
+    return items
+
+
+def parse_calls(text: str) -> list[dict[str, Any]] | None:
+    """The model's JSON array (or single object) → [{"name", "arguments"}], or None.
+
+    Decoding is grammar-constrained, so a reply that does not parse was cut off by
+    ``max_tokens``; the calls it completed before that are kept.
+    """
+    text = text.strip()
+    if not text.startswith(("[", "{")):
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = _complete_items(text) if text.startswith("[") else None
+        if not value:
+            return None
+    items = value if isinstance(value, list) else [value]
+    calls = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            return None
+        arguments = item.get("arguments", {})
+        calls.append(
+            {"name": item["name"], "arguments": arguments if isinstance(arguments, dict) else {}}
+        )
+    return calls or None
