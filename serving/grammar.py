@@ -2,7 +2,7 @@
 
 llama.cpp (through llguidance) takes a Lark grammar whose ``%json`` rule embeds a
 JSON schema. We build one from the tools in the request: an array of 1-3 calls,
-each ``{"name": <one tool>, "arguments": <that tool's schema>}``, with no free
+each ``{"name": <one tool>, "parameters": <that tool's schema>}``, with no free
 whitespace, so every reply parses by construction and ends in the fewest tokens.
 """
 
@@ -42,11 +42,11 @@ def call_schema(tools: list[dict[str, Any]], tool_choice: Any = "required") -> d
             "type": "object",
             "properties": {
                 "name": {"const": function["name"]},
-                "arguments": _clamp_strings(
+                "parameters": _clamp_strings(
                     function.get("parameters") or {"type": "object", "properties": {}}
                 ),
             },
-            "required": ["name", "arguments"],
+            "required": ["name", "parameters"],
             "additionalProperties": False,
         }
         for function in allowed

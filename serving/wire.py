@@ -3,7 +3,10 @@ the llama.cpp adapter at serving time and by the dataset generator at training t
 
 A model reply that calls tools is a compact JSON array, nothing else:
 
-    [{"name":"create_task","arguments":{"title":"Budget","priority":"high"}}]
+    [{"name":"create_task","parameters":{"title":"Budget","priority":"high"}}]
+
+The ``parameters`` key is the one vLLM's ``tool_choice="required"`` decoding uses,
+so one fine-tuned model works behind both engines.
 
 On the way in, OpenAI messages become plain ChatML turns: the tool list is one line
 appended to the system message, an assistant's earlier ``tool_calls`` become that
@@ -16,6 +19,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+# What SmolLM2's own template inserts when a conversation has no system message.
+DEFAULT_SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
 TOOL_LINE = "Tools: {names}. Reply with a JSON array of tool calls."
 
 
@@ -41,7 +46,7 @@ def calls_to_text(tool_calls: list[dict[str, Any]]) -> str:
                 arguments = json.loads(arguments or "{}")
             except json.JSONDecodeError:
                 arguments = {}
-        items.append({"name": function.get("name", ""), "arguments": arguments})
+        items.append({"name": function.get("name", ""), "parameters": arguments})
     return dumps(items)
 
 
@@ -115,8 +120,24 @@ def parse_calls(text: str) -> list[dict[str, Any]] | None:
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             return None
-        arguments = item.get("arguments", {})
+        arguments = item.get("parameters", item.get("arguments", {}))
         calls.append(
             {"name": item["name"], "arguments": arguments if isinstance(arguments, dict) else {}}
         )
     return calls or None
+
+
+def render_chatml(messages: list[dict[str, str]], add_generation_prompt: bool = True) -> str:
+    """The prompt text llama.cpp builds from the embedded GGUF's ChatML template.
+
+    The training data generator uses it, and a test holds the vLLM template to it,
+    so the model sees the same text in training and behind either engine.
+    """
+    text = ""
+    if not messages or messages[0]["role"] != "system":
+        text += f"<|im_start|>system\n{DEFAULT_SYSTEM}<|im_end|>\n"
+    for message in messages:
+        text += f"<|im_start|>{message['role']}\n{message['content']}<|im_end|>\n"
+    if add_generation_prompt:
+        text += "<|im_start|>assistant\n"
+    return text

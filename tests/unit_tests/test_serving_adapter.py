@@ -81,12 +81,12 @@ def test_history_with_tool_calls_and_results_becomes_chatml() -> None:
     ]
     converted = to_chatml_messages(messages, openai_tools())
     assert [m["role"] for m in converted] == ["system", "user", "assistant", "user"]
-    assert converted[2]["content"] == '[{"name":"create_task","arguments":{"title":"Budget"}}]'
+    assert converted[2]["content"] == '[{"name":"create_task","parameters":{"title":"Budget"}}]'
     assert converted[3]["content"] == '<tool_response>{"task": {"id": 1}}</tool_response>'
 
 
 def test_streaming_returns_sse_chunks() -> None:
-    engine = FakeEngine(['[{"name":"list_tasks","arguments":{}}]'])
+    engine = FakeEngine(['[{"name":"list_tasks","parameters":{}}]'])
     response = post(
         engine, messages=[{"role": "user", "content": "tasks?"}], tools=openai_tools(), stream=True
     )
@@ -130,14 +130,14 @@ def test_grammar_allows_only_the_requested_tools_compactly() -> None:
     assert '"whitespace_flexible":false' in grammar and "prose" not in grammar
     assert "prose" in tool_call_grammar(openai_tools(), "auto")
     # strings are capped so a rambling model cannot run past max_tokens mid-string
-    create = call_schema(openai_tools())["items"]["anyOf"][0]["properties"]["arguments"]
+    create = call_schema(openai_tools())["items"]["anyOf"][0]["properties"]["parameters"]
     assert create["properties"]["title"]["maxLength"] <= 80
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('[{"name":"list_tasks","arguments":{}}]', [{"name": "list_tasks", "arguments": {}}]),
+        ('[{"name":"list_tasks","parameters":{}}]', [{"name": "list_tasks", "arguments": {}}]),
         ('{"name":"list_tasks","arguments":{}}', [{"name": "list_tasks", "arguments": {}}]),
         ("Sure, here you go", None),
         ('[{"name":"list_tasks","arguments":{', None),
