@@ -163,13 +163,14 @@ _failures: dict[str, list[float]] = {}
 _cooldown_until: dict[str, float] = {}
 
 
-def build_router(settings: Settings) -> Any:
-    """A LiteLLM router with one deployment per enabled model tier."""
-    from litellm import Router
-
-    model_list = [
+def litellm_model_list(
+    settings: Settings, names: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """One LiteLLM deployment per enabled model tier (``names`` renames the groups)."""
+    names = names or {}
+    return [
         {
-            "model_name": tier.name,
+            "model_name": names.get(tier.name, tier.name),
             "litellm_params": {
                 "model": tier.model if "/" in tier.model else f"openai/{tier.model}",
                 "api_base": tier.api_base or None,
@@ -182,13 +183,46 @@ def build_router(settings: Settings) -> Any:
         for tier in settings.tiers.values()
         if tier.enabled
     ]
+
+
+def build_router(settings: Settings) -> Any:
+    """A LiteLLM router with one deployment per enabled model tier."""
+    from litellm import Router
+
     return Router(
-        model_list=model_list,
+        model_list=litellm_model_list(settings),
         num_retries=settings.router.num_retries,
         retry_after=int(settings.router.retry_after),
         # Cooldowns are ours (below), per tier, so one tier's outage is visible in state.
         disable_cooldowns=True,
     )
+
+
+PROXY_NAMES = {"primary": "taskagent", "fallback": "taskagent-fallback"}
+
+
+def litellm_proxy_config(settings: Settings) -> dict[str, Any]:
+    """The LiteLLM proxy config for external OpenAI clients: model ``taskagent`` is the
+    primary tier and fails over to the fallback tier with the same timeouts and retries.
+    (The rule-based emergency tier lives in the agent, not behind the proxy.)"""
+    model_list = litellm_model_list(settings, PROXY_NAMES)
+    router: dict[str, Any] = {
+        "num_retries": settings.router.num_retries,
+        "retry_after": settings.router.retry_after,
+        "allowed_fails": settings.router.allowed_fails,
+        "cooldown_time": settings.router.cooldown_time,
+    }
+    if settings.tiers["fallback"].enabled:
+        router["fallbacks"] = [{PROXY_NAMES["primary"]: [PROXY_NAMES["fallback"]]}]
+    for entry in model_list:  # keep secrets out of the written file: read them from the env
+        tier = "primary" if entry["model_name"] == PROXY_NAMES["primary"] else "fallback"
+        if entry["litellm_params"].get("api_key"):
+            entry["litellm_params"]["api_key"] = f"os.environ/TASKAGENT_{tier.upper()}_API_KEY"
+    return {
+        "model_list": model_list,
+        "router_settings": router,
+        "litellm_settings": {"drop_params": True},
+    }
 
 
 def enabled_tiers(settings: Settings | None = None) -> list[str]:

@@ -249,6 +249,58 @@ def stop(port: Annotated[int, typer.Option(help="Port of the managed server.")] 
     typer.echo("stopped" if stop_server(port) else f"no managed server on port {port}")
 
 
+@app.command()
+def proxy(
+    port: Annotated[int, typer.Option(help="Port for the LiteLLM proxy.")] = 4000,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    dev: Annotated[
+        bool, typer.Option("--dev", help="Generate a throwaway key if none is set.")
+    ] = False,
+) -> None:
+    """Run the LiteLLM proxy over our tiers, for external OpenAI SDK clients (model 'taskagent').
+
+    Clients authenticate with LITELLM_MASTER_KEY, which must be set (or use --dev).
+    """
+    import os
+    import secrets
+    import shutil
+
+    import yaml
+
+    from graph.config import load_settings
+    from graph.models import litellm_proxy_config
+    from serving.manager import port_is_busy
+    from taskagent.settings import data_dir
+
+    if port_is_busy(host, port):
+        typer.echo(f"error: Port {port} is busy; stop what uses it or pass --port.", err=True)
+        raise typer.Exit(1)
+    env = dict(os.environ)
+    if not env.get("LITELLM_MASTER_KEY"):
+        if not dev:
+            typer.echo(
+                "error: set LITELLM_MASTER_KEY (clients send it as their API key), "
+                "or pass --dev for a throwaway key.",
+                err=True,
+            )
+            raise typer.Exit(1)
+        env["LITELLM_MASTER_KEY"] = "sk-" + secrets.token_hex(16)
+        typer.echo(f"dev mode: generated LITELLM_MASTER_KEY={env['LITELLM_MASTER_KEY']}")
+    settings = load_settings()
+    config = litellm_proxy_config(settings)
+    config["general_settings"] = {"master_key": "os.environ/LITELLM_MASTER_KEY"}
+    config_file = data_dir() / "litellm_proxy.yaml"
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    for name, tier in settings.tiers.items():  # the config names keys by env var only
+        if tier.api_key:
+            env.setdefault(f"TASKAGENT_{name.upper()}_API_KEY", tier.api_key)
+    binary = shutil.which("litellm") or "litellm"
+    typer.echo(f"LiteLLM proxy on http://{host}:{port} with {config_file}")
+    os.execvpe(
+        binary, [binary, "--config", str(config_file), "--host", host, "--port", str(port)], env
+    )
+
+
 @app.command("add-event")
 def add_event(
     title: Annotated[str, typer.Argument()],
