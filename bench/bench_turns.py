@@ -120,7 +120,7 @@ async def raw_model_calls(base_url: str, texts: list[str]) -> list[float]:
             body = {
                 "model": "taskagent",
                 "temperature": 0,
-                "max_tokens": 96,
+                "max_tokens": 128,
                 "tools": openai_tools(),
                 "tool_choice": "required",
                 "messages": [
@@ -173,14 +173,18 @@ def main() -> None:
         base = load_settings().tiers["primary"].api_base
         print(f"embedded tier at {base} ...", flush=True)
         ensure_server(base)
-        subset = singles[: max(20, len(SINGLE) * 2)]
+        subset = (SINGLE * 5)[:50]
+        chain_subset = (CHAINS * 10)[:20]
         asyncio.run(raw_model_calls(base, SINGLE[:2]))  # warm the server
         raw = asyncio.run(raw_model_calls(base, subset))
         agent_ms, calls = asyncio.run(agent_turns(subset, None, "bench-embedded"))
+        chain_ms, chain_calls = asyncio.run(agent_turns(chain_subset, None, "bench-embedded-chain"))
         report["embedded"] = {
             "raw_model_call": summary(raw),
             "agent_single": summary(agent_ms),
-            "model_calls_per_turn": round(statistics.mean(calls), 2),
+            "agent_chain": summary(chain_ms),
+            "model_calls_per_turn_single": round(statistics.mean(calls), 2),
+            "model_calls_per_turn_chain": round(statistics.mean(chain_calls), 2),
             "ratio_median_agent_vs_raw_call": round(
                 statistics.median(agent_ms) / statistics.median(raw), 2
             ),

@@ -134,6 +134,15 @@ def stop_server(port: int = DEFAULT_PORT) -> bool:
     return True
 
 
+def free_port_for_bench() -> int:
+    """A free loopback port (benchmarks start their own servers)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 if __name__ == "__main__":
     import argparse
 
