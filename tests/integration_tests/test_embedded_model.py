@@ -103,3 +103,20 @@ def test_serve_on_a_busy_port_says_what_to_do() -> None:
         done = run_cli("serve", "--port", str(port), timeout=60)
     assert done.returncode == 1
     assert f"Port {port} is busy" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("engine", ["llamacpp", "vllm"])
+def test_serve_with_a_missing_model_says_what_to_do(engine: str) -> None:
+    done = run_cli(
+        "serve",
+        "--engine",
+        engine,
+        "--model",
+        "/nonexistent/model.gguf",
+        "--port",
+        str(free_port()),
+        timeout=60,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "make" in done.stderr or "does not exist" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
