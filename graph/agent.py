@@ -77,6 +77,65 @@ class Agent:
         """Answer a pending confirmation (True/"yes" confirms; anything else cancels)."""
         return await self._run(Command(resume=answer), thread_id, user, now, tiers)
 
+    async def stream(
+        self,
+        payload: Any,
+        *,
+        thread_id: str,
+        user: str = "local",
+        now: str | None = None,
+        tiers: str | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Run a turn (a message, or ``Command(resume=...)``) and yield events as they happen.
+
+        Events: ``step`` (a node finished), ``tool_call`` (a call ran), ``token`` (answer
+        text), ``confirmation_required`` (the turn paused), ``done`` (the TurnResult).
+        """
+        if isinstance(payload, str):
+            payload = {"messages": [HumanMessage(content=payload)]}
+        config = {"configurable": {"thread_id": thread_id}}
+        started = time.perf_counter()
+        async for mode, chunk in self.graph.astream(
+            payload,
+            config,
+            context=self.context(user, now, tiers),
+            stream_mode=["updates", "messages"],
+        ):
+            if mode == "messages":
+                message, metadata = chunk
+                if metadata.get("langgraph_node") == "respond" and message.content:
+                    yield {"event": "token", "text": str(message.content)}
+                continue
+            for node, update in chunk.items():
+                if node == "__interrupt__":
+                    yield {
+                        "event": "confirmation_required",
+                        "thread_id": thread_id,
+                        **dict(update[0].value),
+                    }
+                    continue
+                update = update or {}
+                yield {"event": "step", "node": node, "keys": sorted(update.keys())}
+                results = update.get("tool_results")
+                for result in results if isinstance(results, list) else []:  # not a reset
+                    yield {
+                        "event": "tool_call",
+                        "name": result["name"],
+                        "arguments": result["arguments"],
+                        "ok": result.get("ok", False),
+                        "result": result.get("result")
+                        if result.get("ok")
+                        else {"error": result.get("error")},
+                    }
+        snapshot = await self.graph.aget_state(config)
+        result = self._result(
+            dict(snapshot.values),
+            thread_id,
+            (time.perf_counter() - started) * 1000,
+            [dict(i.value) for t in snapshot.tasks for i in t.interrupts],
+        )
+        yield {"event": "done", **result.to_json()}
+
     async def pending_confirmation(self, thread_id: str) -> dict[str, Any] | None:
         snapshot = await self.graph.aget_state({"configurable": {"thread_id": thread_id}})
         for task in snapshot.tasks:
@@ -100,8 +159,17 @@ class Agent:
         started = time.perf_counter()
         output = await self.graph.ainvoke(payload, config, context=self.context(user, now, tiers))
         latency_ms = (time.perf_counter() - started) * 1000
-        interrupts = output.get("__interrupt__") or []
-        confirmation = dict(interrupts[0].value) if interrupts else None
+        interrupts = [dict(i.value) for i in output.get("__interrupt__") or []]
+        return self._result(output, thread_id, latency_ms, interrupts)
+
+    def _result(
+        self,
+        output: dict[str, Any],
+        thread_id: str,
+        latency_ms: float,
+        interrupts: list[dict[str, Any]],
+    ) -> TurnResult:
+        confirmation = interrupts[0] if interrupts else None
         messages = output.get("messages") or []
         response = ""
         if confirmation is not None:

@@ -35,6 +35,12 @@ if TYPE_CHECKING:
     )
 
 LIST_LIMIT = 50
+
+
+class UserExists(ValueError):
+    """The user name is already taken."""
+
+
 _PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 
@@ -71,6 +77,32 @@ class TaskStore:
         except IntegrityError:  # created concurrently by another process
             with self.session() as session:
                 return session.scalars(select(User.id).where(User.username == username)).one()
+
+    def create_user(
+        self, username: str, password_hash: str, email: str | None = None
+    ) -> dict[str, Any]:
+        """A new account; raises :class:`UserExists` if the name is taken."""
+        try:
+            with self.session() as session:
+                user = User(username=username, password_hash=password_hash, email=email)
+                session.add(user)
+                session.flush()
+                return {"id": user.id, "username": user.username, "email": user.email}
+        except IntegrityError as exc:
+            raise UserExists(username) from exc
+
+    def find_user(self, username: str) -> dict[str, Any] | None:
+        """An account by name, with its password hash (for sign-in only)."""
+        with self.session() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                return None
+            return {
+                "id": user.id,
+                "username": user.username,
+                "email": user.email,
+                "password_hash": user.password_hash,
+            }
 
     def add_event(
         self,

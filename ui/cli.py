@@ -301,6 +301,26 @@ def proxy(
     )
 
 
+@app.command()
+def api(
+    port: Annotated[int, typer.Option(help="Port for the REST API.")] = 8080,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+) -> None:
+    """Serve the REST API (accounts, tasks, agent). Needs SECRET_KEY, or TASKAGENT_DEV=1."""
+    import uvicorn
+
+    from taskagent.api.app import create_app
+    from taskagent.api.settings import ConfigError
+
+    try:
+        application = create_app()
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    _ensure_primary(None)
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
 @app.command("add-event")
 def add_event(
     title: Annotated[str, typer.Argument()],
