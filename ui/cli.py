@@ -321,6 +321,34 @@ def api(
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
+@app.command()
+def mcp(
+    transport: Annotated[str, typer.Option(help="stdio (Claude Desktop, IDEs) or http.")] = "stdio",
+    port: Annotated[int, typer.Option(help="Port for --transport http.")] = 8090,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+) -> None:
+    """Serve the eight tools and ask_agent over MCP (HTTP needs a bearer JWT from /token)."""
+    from taskagent.api.settings import ConfigError
+
+    try:
+        if transport == "stdio":
+            from taskagent.mcp_server import run_stdio
+
+            asyncio.run(run_stdio())
+        elif transport == "http":
+            import uvicorn
+
+            from taskagent.mcp_server import http_app
+
+            uvicorn.run(http_app(host, port), host=host, port=port, log_level="warning")
+        else:
+            typer.echo(f"error: unknown transport {transport!r}; use stdio or http", err=True)
+            raise typer.Exit(2)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
 @app.command("add-event")
 def add_event(
     title: Annotated[str, typer.Argument()],

@@ -203,9 +203,8 @@ def create_app(settings: APISettings | None = None, store: TaskStore | None = No
     ) -> dict[str, Any]:
         """Exchange username and password (OAuth2 password form) for a JWT."""
         account = await asyncio.to_thread(store.find_user, form.username)
-        ok = await asyncio.to_thread(
-            verify_password, form.password, account and account["password_hash"]
-        )
+        stored_hash = account["password_hash"] if account else None
+        ok = await asyncio.to_thread(verify_password, form.password, stored_hash)
         if not account or not ok:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
@@ -271,8 +270,11 @@ def create_app(settings: APISettings | None = None, store: TaskStore | None = No
 
     @app.patch("/tasks/{task_id}", tags=["tasks"])
     async def patch_task(
-        task_id: int, body: TaskUpdate, user: User, store: Store
-    ) -> dict[str, Any]:  # type: ignore[valid-type]
+        task_id: int,
+        body: TaskUpdate,  # type: ignore[valid-type]
+        user: User,
+        store: Store,
+    ) -> dict[str, Any]:
         """Change some fields of a task."""
         return await _update(task_id, body, user, store)
 
@@ -365,11 +367,12 @@ def create_app(settings: APISettings | None = None, store: TaskStore | None = No
         task: dict[str, Any], query: str, specialist: str | None
     ) -> AsyncIterator[dict[str, Any]]:
         from graph.context import Context
-        from graph.helpdesk import SPECIALISTS, helpdesk
+        from graph.helpdesk import SPECIALISTS, HelpState, helpdesk
 
-        state = {"task": task, "query": query, "specialist": specialist or ""}
-        final_tier = ""
-        async for mode, chunk in helpdesk.astream(
+        state = HelpState(task=task, query=query, specialist=specialist or "")
+        final_tier, chosen = "", specialist or ""
+        graph: Any = helpdesk
+        async for mode, chunk in graph.astream(
             state, context=Context(), stream_mode=["updates", "messages"]
         ):
             if mode == "updates":

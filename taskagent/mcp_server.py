@@ -1,0 +1,207 @@
+"""TaskAgent over MCP: the eight tools plus ``ask_agent``, on stdio or streamable HTTP.
+
+The tools come straight from :data:`taskagent.tools.TOOLS`: same names, descriptions,
+schemas, validation and implementations. ``delete_task`` additionally needs
+``confirm: true``. ``ask_agent`` runs the whole graph; a delete it plans waits for
+``ask_agent(..., thread_id=..., confirm=true|false)``.
+
+Identity: over stdio the server acts for ``TASKAGENT_USER`` (default ``local``);
+over HTTP every request needs ``Authorization: Bearer <JWT>`` from the REST API's
+``/token``, and acts for that token's user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+import mcp_types as types
+from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.auth.provider import AccessToken
+from mcp.server.lowlevel import Server
+
+from taskagent.errors import ToolArgumentError, ToolError
+from taskagent.store import TaskStore, default_store
+from taskagent.tools import DESTRUCTIVE_TOOLS, TOOLS, run_tool, validate_call
+
+ASK_AGENT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "message": {"type": "string", "description": "A plain-language request about your tasks."},
+        "thread_id": {"type": "string", "description": "Continue this conversation."},
+        "confirm": {"type": "boolean", "description": "Answer a pending delete on thread_id."},
+    },
+    "required": ["message"],
+    "additionalProperties": False,
+}
+
+
+def tool_list() -> list[types.Tool]:
+    tools = []
+    for spec in TOOLS.values():
+        schema = spec.openai_schema()["function"]["parameters"]
+        description = spec.description
+        if spec.destructive:
+            schema = json.loads(json.dumps(schema))
+            schema["properties"]["confirm"] = {
+                "type": "boolean",
+                "description": "Must be true to proceed.",
+            }
+            schema["required"] = [*schema.get("required", []), "confirm"]
+            description += " Requires confirm: true."
+        tools.append(
+            types.Tool(
+                name=spec.name,
+                description=description,
+                input_schema=schema,
+                annotations=types.ToolAnnotations(
+                    read_only_hint=spec.read_only, destructive_hint=spec.destructive
+                ),
+            )
+        )
+    tools.append(
+        types.Tool(
+            name="ask_agent",
+            input_schema=ASK_AGENT_SCHEMA,
+            description="Ask the TaskAgent to do something in plain language; it plans and "
+            "runs the tool calls and answers in a sentence.",
+        )
+    )
+    return tools
+
+
+def _text(payload: Any, error: bool = False) -> types.CallToolResult:
+    text = payload if isinstance(payload, str) else json.dumps(payload, default=str)
+    structured = payload if isinstance(payload, dict) else None
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=text)],
+        structured_content=structured,
+        is_error=error,
+    )
+
+
+class TaskAgentMCP:
+    """The MCP server and what it needs: the store, the agent, who is calling."""
+
+    def __init__(self, stdio_user: str = "local"):
+        self.stdio_user = stdio_user
+        self.store: TaskStore | None = None
+        self.agent: Any = None
+        self.server = Server(
+            "taskagent",
+            version="0.1.0",
+            instructions="Manage tasks, projects, reminders and the calendar. "
+            "Use ask_agent for plain language.",
+            lifespan=self._lifespan,
+            on_list_tools=self._list_tools,
+            on_call_tool=self._call_tool,
+        )
+
+    @asynccontextmanager
+    async def _lifespan(self, server: Server[Any]) -> AsyncIterator[dict[str, Any]]:
+        from graph.agent import open_agent
+
+        self.store = await asyncio.to_thread(default_store)
+        async with open_agent() as agent:
+            self.agent = agent
+            yield {}
+
+    def user(self) -> str:
+        token = get_access_token()
+        return token.subject or token.client_id if token is not None else self.stdio_user  # type: ignore[return-value]
+
+    async def _list_tools(self, ctx: Any, params: Any) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=tool_list())
+
+    async def _call_tool(
+        self, ctx: Any, params: types.CallToolRequestParams
+    ) -> types.CallToolResult:
+        arguments = dict(params.arguments or {})
+        user = self.user()
+        try:
+            if params.name == "ask_agent":
+                return await self._ask(user, arguments)
+            if params.name not in TOOLS:
+                return _text(f"Unknown tool '{params.name}'.", error=True)
+            if params.name in DESTRUCTIVE_TOOLS and arguments.pop("confirm", False) is not True:
+                return _text(
+                    f"{params.name} is destructive: call it again with confirm: true to proceed.",
+                    error=True,
+                )
+            store = self.store or default_store()
+            now = datetime.now()
+            checked = validate_call(params.name, arguments, now)
+            user_id = await asyncio.to_thread(store.ensure_user, user)
+            result = await asyncio.to_thread(run_tool, store, user_id, params.name, checked, now)
+            return _text(result)
+        except (ToolArgumentError, ToolError) as exc:
+            return _text(str(exc), error=True)
+
+    async def _ask(self, user: str, arguments: dict[str, Any]) -> types.CallToolResult:
+        message = str(arguments.get("message") or "")
+        thread = str(arguments.get("thread_id") or "")
+        internal = f"mcp-{user}-{thread}" if thread else None
+        if internal and "confirm" in arguments and await self.agent.pending_confirmation(internal):
+            result = await self.agent.resume(
+                bool(arguments["confirm"]), thread_id=internal, user=user
+            )
+        else:
+            from graph.agent import new_thread_id
+
+            thread = thread or new_thread_id()
+            result = await self.agent.ask(message, thread_id=f"mcp-{user}-{thread}", user=user)
+        payload = result.to_json() | {"thread_id": thread}
+        return _text(payload)
+
+
+class JWTVerifier:
+    """Accepts the REST API's access tokens as MCP bearer tokens."""
+
+    def __init__(self, secret: str, algorithm: str = "HS256"):
+        self.secret, self.algorithm = secret, algorithm
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        from taskagent.api.security import decode_token
+
+        claims = decode_token(token, self.secret, self.algorithm)
+        if claims is None:
+            return None
+        return AccessToken(
+            token=token,
+            client_id=claims["sub"],
+            subject=claims["sub"],
+            scopes=[],
+            expires_at=int(claims["exp"]),
+            claims=claims,
+        )
+
+
+async def run_stdio() -> None:
+    from mcp.server.stdio import stdio_server
+
+    app = TaskAgentMCP(stdio_user=os.environ.get("TASKAGENT_USER", "local"))
+    async with stdio_server() as (read_stream, write_stream):
+        await app.server.run(read_stream, write_stream, app.server.create_initialization_options())
+
+
+def http_app(host: str, port: int) -> Any:
+    """The streamable-HTTP ASGI app at /mcp, requiring a bearer JWT."""
+    from mcp.server.auth.settings import AuthSettings
+
+    from taskagent.api.settings import APISettings
+
+    settings = APISettings.from_env()
+    base = f"http://{host}:{port}"
+    app = TaskAgentMCP()
+    return app.server.streamable_http_app(
+        streamable_http_path="/mcp",
+        stateless_http=True,
+        host=host,
+        auth=AuthSettings(issuer_url=base, resource_server_url=f"{base}/mcp"),  # type: ignore[arg-type]
+        token_verifier=JWTVerifier(settings.secret_key, settings.algorithm),
+    )
