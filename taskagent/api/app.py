@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, status
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
@@ -51,6 +51,10 @@ TaskUpdate = create_model(  # type: ignore[call-overload]
         if name != "task_id"
     },
 )
+
+
+# Same bounds as the tools' Id type: out-of-range ids are a 422, never a database error.
+TaskId = Annotated[int, Path(ge=1, le=999_999_999, description="The task's id.")]
 
 
 class SignupRequest(BaseModel):
@@ -244,7 +248,7 @@ def create_app(settings: APISettings | None = None, store: TaskStore | None = No
         )
 
     @app.get("/tasks/{task_id}", tags=["tasks"])
-    async def get_task(task_id: int, user: User, store: Store) -> dict[str, Any]:
+    async def get_task(task_id: TaskId, user: User, store: Store) -> dict[str, Any]:
         return await asyncio.to_thread(owned_task, store, user, task_id)
 
     async def _update(
@@ -261,7 +265,7 @@ def create_app(settings: APISettings | None = None, store: TaskStore | None = No
 
     @app.put("/tasks/{task_id}", tags=["tasks"])
     async def replace_task(
-        task_id: int, body: CreateTaskArgs, user: User, store: Store
+        task_id: TaskId, body: CreateTaskArgs, user: User, store: Store
     ) -> dict[str, Any]:
         """Replace a task's editable fields (title required, others reset to defaults)."""
         full = body.model_dump(mode="json")
@@ -270,7 +274,7 @@ def create_app(settings: APISettings | None = None, store: TaskStore | None = No
 
     @app.patch("/tasks/{task_id}", tags=["tasks"])
     async def patch_task(
-        task_id: int,
+        task_id: TaskId,
         body: TaskUpdate,  # type: ignore[valid-type]
         user: User,
         store: Store,
@@ -279,7 +283,7 @@ def create_app(settings: APISettings | None = None, store: TaskStore | None = No
         return await _update(task_id, body, user, store)
 
     @app.delete("/tasks/{task_id}", status_code=204, tags=["tasks"])
-    async def delete_task(task_id: int, user: User, store: Store) -> Response:
+    async def delete_task(task_id: TaskId, user: User, store: Store) -> Response:
         await asyncio.to_thread(owned_task, store, user, task_id)
         await asyncio.to_thread(run, store, user, "delete_task", {"task_id": task_id})
         return Response(status_code=204)
@@ -395,7 +399,7 @@ def create_app(settings: APISettings | None = None, store: TaskStore | None = No
     async def task_help(
         request: Request,
         response: Response,
-        task_id: int,
+        task_id: TaskId,
         body: HelpRequest,
         user: User,
         store: Store,
@@ -407,7 +411,7 @@ def create_app(settings: APISettings | None = None, store: TaskStore | None = No
     @app.post("/tasks/{task_id}/schedule", tags=["agent"])
     @limiter.limit(agent_limit)
     async def task_schedule(
-        request: Request, response: Response, task_id: int, user: User, store: Store
+        request: Request, response: Response, task_id: TaskId, user: User, store: Store
     ) -> StreamingResponse:
         """The scheduler specialist, directly."""
         task = await asyncio.to_thread(owned_task, store, user, task_id)

@@ -86,11 +86,12 @@ async def test_streamable_http_requires_a_jwt_and_acts_as_its_user(tmp_path: Pat
 
     with running(["mcp", "--transport", "http"], tmp_path / "data", "/mcp") as base:
         url = base + "/mcp"
-        anonymous = httpx.post(
-            url,
-            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
-            headers={"Accept": "application/json, text/event-stream"},
-        )
+        async with httpx.AsyncClient() as plain:
+            anonymous = await plain.post(
+                url,
+                json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                headers={"Accept": "application/json, text/event-stream"},
+            )
         assert anonymous.status_code == 401
         token = create_token("mcp-user", 1, SECRET, minutes=10)
         async with (
@@ -100,12 +101,13 @@ async def test_streamable_http_requires_a_jwt_and_acts_as_its_user(tmp_path: Pat
         ):
             await exercise(session)
         expired = create_token("mcp-user", 1, SECRET, minutes=-1)
-        rejected = httpx.post(
-            url,
-            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
-            headers={
-                "Authorization": f"Bearer {expired}",
-                "Accept": "application/json, text/event-stream",
-            },
-        )
+        async with httpx.AsyncClient() as plain:
+            rejected = await plain.post(
+                url,
+                json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                headers={
+                    "Authorization": f"Bearer {expired}",
+                    "Accept": "application/json, text/event-stream",
+                },
+            )
         assert rejected.status_code == 401
