@@ -12,7 +12,6 @@ event loop (and LangGraph's dev server) free.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
@@ -23,6 +22,7 @@ from langgraph.types import interrupt
 
 from graph.context import Context
 from graph.state import State
+from serving.wire import tool_result_text
 from taskagent.errors import ToolArgumentError, ToolError
 from taskagent.settings import database_url
 from taskagent.store import TaskStore, store_for
@@ -148,7 +148,7 @@ async def execute(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ]
     transcript += [
         ToolMessage(
-            content=json.dumps(r.get("result") or {"error": r.get("error")}, default=str)[:1500],
+            content=tool_result_text(r.get("result") or {"error": r.get("error")})[:1500],
             tool_call_id=r["id"],
             name=r["name"],
         )

@@ -141,3 +141,20 @@ def render_chatml(messages: list[dict[str, str]], add_generation_prompt: bool = 
     if add_generation_prompt:
         text += "<|im_start|>assistant\n"
     return text
+
+
+def tool_result_text(result: Any) -> str:
+    """A tool result as the model sees it: compact JSON without timestamps or nulls."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: strip(v)
+                for k, v in value.items()
+                if v is not None and v != [] and k not in ("created_at", "updated_at")
+            }
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return dumps(strip(result))

@@ -349,6 +349,37 @@ def mcp(
         raise typer.Exit(1) from None
 
 
+@app.command()
+def data(
+    n: Annotated[int, typer.Option("--n", help="How many conversations.")] = 640,
+    seed: Annotated[int, typer.Option(help="Seed for generation and the split.")] = 13,
+    show_stats: Annotated[
+        bool, typer.Option("--stats", help="Print the distribution report.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Generate the fine-tuning conversations into training/data/{train,val}.jsonl."""
+    from training.data.generate import DataArgs, generate, stats, write
+
+    args = DataArgs(n=n, seed=seed)
+    examples = generate(args)
+    paths = write(examples, args)
+    report = stats(examples)
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    typer.echo(f"wrote {', '.join(str(p) for p in paths.values())}", err=True)
+    if show_stats:
+        total = report["total"]
+        typer.echo(f"total conversations   {total}")
+        for key in ("single_tool", "multi_tool", "no_tool"):
+            typer.echo(f"  {key:<19} {report[key]:>4}  ({report[key] / total:.0%})")
+        typer.echo("calls per tool (conversations using it)")
+        for tool, count in report["per_tool"].items():
+            typer.echo(f"  {tool:<19} {count:>4}")
+        typer.echo(f"average turns         {report['avg_turns']}  (non-system messages)")
+
+
 @app.command("add-event")
 def add_event(
     title: Annotated[str, typer.Argument()],
