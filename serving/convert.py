@@ -13,23 +13,33 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 
-def convert(gguf_path: Path, out: Path) -> Path:
+def load_dequantized(gguf_path: Path) -> Any:
+    """The GGUF's weights as a plain float32 ``LlamaForCausalLM`` (no quantization_config),
+    which both the vLLM conversion and fine-tuning start from."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
+    from transformers import AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM
 
-    started = time.perf_counter()
-    print(f"[1/4] loading {gguf_path.name} (dequantizing)", flush=True)
     loaded = AutoModelForCausalLM.from_pretrained(
         gguf_path.parent, gguf_file=gguf_path.name, torch_dtype=torch.float32
     )
-    print("[2/4] rebuilding LlamaForCausalLM without quantization_config", flush=True)
     config_dict = loaded.config.to_dict()
     config_dict.pop("quantization_config", None)
     model = LlamaForCausalLM(LlamaConfig.from_dict(config_dict))
     model.load_state_dict(loaded.state_dict(), strict=False)
     model.tie_weights()
+    return model
+
+
+def convert(gguf_path: Path, out: Path) -> Path:
+    from transformers import AutoTokenizer
+
+    started = time.perf_counter()
+    print(f"[1/4] loading {gguf_path.name} (dequantizing)", flush=True)
+    model = load_dequantized(gguf_path)
+    print("[2/4] rebuilt LlamaForCausalLM without quantization_config", flush=True)
     print(f"[3/4] saving safetensors to {out}", flush=True)
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out, safe_serialization=True)

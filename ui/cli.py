@@ -380,6 +380,30 @@ def data(
         typer.echo(f"average turns         {report['avg_turns']}  (non-system messages)")
 
 
+@app.command()
+def train(
+    recipe: Annotated[str, typer.Option(help="YAML recipe in training/recipes/.")] = (
+        "training/recipes/smollm2-135m-cpu.yaml"
+    ),
+    max_steps: Annotated[int | None, typer.Option(help="Stop after this many steps.")] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue from the last checkpoint.")
+    ] = False,
+) -> None:
+    """Fine-tune the planner with LoRA (TRL + PEFT on CPU, Unsloth on a GPU)."""
+    from pathlib import Path
+
+    from training.train import TrainArgs, main
+
+    path = Path(recipe)
+    if not path.exists():
+        typer.echo(f"error: no recipe at {path}", err=True)
+        raise typer.Exit(2)
+    summary = main(TrainArgs.from_recipe(path, max_steps=max_steps), resume=resume)
+    summary.pop("log_history", None)
+    typer.echo(json.dumps(summary, indent=2))
+
+
 @app.command("add-event")
 def add_event(
     title: Annotated[str, typer.Argument()],

@@ -80,7 +80,9 @@ def play(family: Family, rng: random.Random, now: datetime) -> dict[str, Any]:
         messages.append({"role": "assistant", "content": DECLINE})
         return {"family": family.name, "now": now.isoformat(), "messages": messages, "tools": []}
 
-    tool_calls, tool_messages, results = [], [], []
+    tool_calls: list[dict[str, Any]] = []
+    tool_messages: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
     for index, (name, raw) in enumerate(filled.calls):
         references = {
             key: int(value[1:])
