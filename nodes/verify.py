@@ -126,7 +126,10 @@ def ungrounded(name: str, arguments: dict[str, Any], request: str, state: State)
         field_name = "title" if "title" in arguments else "name"
         words = set(_WORD.findall(text.lower())) - _STOP_WORDS
         echoes_a_tool = re.sub(r"[^a-z]", "_", text.lower()) in TOOL_NAMES
-        if echoes_a_tool or (words and not words & set(_WORD.findall(request.lower()))):
+        shares_a_word = bool(words & set(_WORD.findall(request.lower())))
+        # A title of only filler words ("project_id", "task") must appear in the request as written.
+        verbatim = text.lower().strip() in request.lower()
+        if echoes_a_tool or not (shares_a_word or verbatim):
             return f"{name}: the {field_name} must come from the request"
     expected = [i for i in state.intents if i not in READ_ONLY_TOOLS]
     if not state.scratch and name not in READ_ONLY_TOOLS:
@@ -196,11 +199,14 @@ async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         checks.append({"tier": state.tier, "tool": None, "valid": False, "error": error})
         errors.append(error)
 
-    # A model mid-chain sometimes repeats a call it already made; run each call once.
-    done = {(r["name"], json.dumps(r["arguments"], sort_keys=True)) for r in state.tool_results}
-    fresh = [
-        c for c in valid if (c["name"], json.dumps(c["arguments"], sort_keys=True)) not in done
-    ]
+    # Small models repeat themselves, within a reply or mid-chain; run each distinct call once.
+    seen = {(r["name"], json.dumps(r["arguments"], sort_keys=True)) for r in state.tool_results}
+    fresh = []
+    for call in valid:
+        signature = (call["name"], json.dumps(call["arguments"], sort_keys=True))
+        if signature not in seen:
+            seen.add(signature)
+            fresh.append(call)
     update: dict[str, Any] = {"json_checks": checks if is_model else []}
     if errors:
         repairs = state.repairs + 1

@@ -306,3 +306,12 @@ def test_describe_a_cancelled_delete() -> None:
         describe_result({"name": "delete_task", "ok": False, "cancelled": True})
         == "Okay, I didn't delete anything."
     )
+
+
+async def test_verify_runs_a_call_repeated_within_one_reply_once() -> None:
+    call = ("create_task", {"title": "buy milk"})
+    out = await run_node(
+        "verify",
+        human("add a task to buy milk", intents=["create_task"], draft=calls(call, call, call)),
+    )
+    assert len(out["pending_calls"]) == 1
