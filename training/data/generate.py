@@ -27,7 +27,7 @@ from typing import Any
 
 from serving.wire import tool_result_text
 from taskagent.errors import ToolError
-from training.data.templates import FAMILIES, HELD_OUT, Family
+from training.data.templates import FAMILIES, HELD_OUT, Family, with_typo
 
 DATA_DIR = Path(__file__).resolve().parent
 
@@ -67,7 +67,7 @@ def play(family: Family, rng: random.Random, now: datetime) -> dict[str, Any]:
     from nodes.respond import describe_result
     from taskagent.tools import run_tool, validate_call
 
-    filled = family.build(rng)
+    filled = with_typo(family.build(rng), rng)
     store = _store()
     user = store.ensure_user("trainer")
     for name, arguments in filled.setup:

@@ -512,6 +512,134 @@ def _(rng: random.Random) -> Filled:
     return Filled(text, [("create_task", {"title": title}), ("list_tasks", {})], _existing(rng, 2))
 
 
+# --- idioms, plain statements, chains out of verb order (what a quick LoRA still missed) --
+
+
+@family("list_tasks.idiom", "list_tasks")
+def _(rng: random.Random) -> Filled:
+    text = rng.choice(
+        [
+            "what's left?",
+            "anything due?",
+            "what's outstanding?",
+            "where am I at with my todos?",
+            "gimme my list",
+            "what needs doing?",
+            "catch me up on my tasks",
+        ]
+    )
+    return Filled(text, [("list_tasks", {})], _existing(rng))
+
+
+@family("complete_task.idiom", "complete_task")
+def _(rng: random.Random) -> Filled:
+    setup = _existing(rng)
+    task_id = rng.randint(1, len(setup))
+    ref = id_spelling(task_id, rng)
+    text = rng.choice(
+        [
+            f"cross off {ref}",
+            f"{ref} is finished",
+            f"got {ref} done",
+            f"{ref}: done!",
+            f"nailed {ref}",
+            f"{ref} is taken care of",
+        ]
+    )
+    return Filled(text, [("complete_task", {"task_id": task_id})], setup)
+
+
+@family("delete_task.idiom", "delete_task")
+def _(rng: random.Random) -> Filled:
+    setup = _existing(rng)
+    task_id = rng.randint(1, len(setup))
+    ref = id_spelling(task_id, rng)
+    text = rng.choice(
+        [
+            f"scrap {ref}",
+            f"nuke {ref}",
+            f"forget about {ref}, delete it",
+            f"kill {ref}",
+            f"{ref} isn't happening, remove it",
+        ]
+    )
+    return Filled(text, [("delete_task", {"task_id": task_id})], setup)
+
+
+@family("update_task.statement", "update_task")
+def _(rng: random.Random) -> Filled:
+    setup = _existing(rng)
+    task_id = rng.randint(1, len(setup))
+    ref = id_spelling(task_id, rng)
+    text = rng.choice(
+        [
+            f"I've begun {ref}",
+            f"{ref} is underway",
+            f"started on {ref} yesterday",
+            f"{ref} is in progress now",
+        ]
+    )
+    return Filled(text, [("update_task", {"task_id": task_id, "status": "in_progress"})], setup)
+
+
+@family("chain.project_after_verb", "create_project", "create_task")
+def _(rng: random.Random) -> Filled:
+    name, title = rng.choice(PROJECTS), rng.choice(TITLES)
+    text = rng.choice(
+        [
+            f"add a task to {title} under a new project called {name}",
+            f"put {title} in a new project {name}",
+        ]
+    )
+    return Filled(
+        text,
+        [("create_project", {"name": name}), ("create_task", {"title": title, "project_id": "$0"})],
+        [],
+    )
+
+
+@family("chain.reminder_first", "create_task", "create_reminder")
+def _(rng: random.Random) -> Filled:
+    title, at = rng.choice(TITLES), rng.choice(TIMES)
+    text = f"remind me tomorrow at {at} about a new task: {title}"
+    return Filled(
+        text,
+        [
+            ("create_task", {"title": title}),
+            ("create_reminder", {"task_id": "$0", "remind_at": f"tomorrow at {at}"}),
+        ],
+        [],
+    )
+
+
+# Common typos: the model must read through them. Applied only to words no argument uses.
+TYPOS = {
+    "create": "crate",
+    "remind": "remnd",
+    "delete": "delte",
+    "please": "plese",
+    "task": "taks",
+    "tomorrow": "tomorow",
+    "complete": "compelte",
+    "show": "shwo",
+    "reminder": "reminer",
+}
+
+
+def with_typo(filled: Filled, rng: random.Random, rate: float = 0.12) -> Filled:
+    if rng.random() >= rate:
+        return filled
+    argument_text = " ".join(str(v).lower() for _, args in filled.calls for v in args.values())
+    words = [w for w in TYPOS if w in filled.text.lower().split() and w not in argument_text]
+    if not words:
+        return filled
+    word = rng.choice(words)
+    parts = filled.text.split(" ")
+    index = next(i for i, part in enumerate(parts) if part.lower() == word)
+    parts[index] = TYPOS[word]
+    return Filled(" ".join(parts), filled.calls, filled.setup)
+
+
 # --- out of scope ---------------------------------------------------------------------------
 
 
