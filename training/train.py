@@ -143,26 +143,16 @@ def save_loss_curve(log_history: list[dict[str, Any]], out: Path) -> Path | None
     return out
 
 
-def main(args: TrainArgs, resume: bool = False) -> dict[str, Any]:
-    """Train and save the adapter; returns a summary (also written as train_summary.json)."""
-    if args.engine == "unsloth":
-        return _main_unsloth(args, resume)
-    from datasets import Dataset
-    from peft import LoraConfig
-    from trl import SFTConfig, SFTTrainer
+def output_dir(args: TrainArgs) -> Path:
+    path = Path(args.output_dir)
+    return path if path.is_absolute() else ROOT / path
 
-    pin_seeds(args.seed)
-    started = time.perf_counter()
-    output = (
-        ROOT / args.output_dir if not Path(args.output_dir).is_absolute() else Path(args.output_dir)
-    )
-    output.mkdir(parents=True, exist_ok=True)
-    train_rows = load_rows(ROOT / args.train_file, args.limit_examples)
-    val_rows = load_rows(ROOT / args.val_file, args.limit_examples) if args.val_file else []
-    model, tokenizer = load_model_and_tokenizer(args)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    config = SFTConfig(
+
+def sft_config(args: TrainArgs, output: Path, **device_options: Any) -> Any:
+    """The SFT settings both engines share; device-specific options come on top."""
+    from trl import SFTConfig
+
+    return SFTConfig(
         output_dir=str(output / "checkpoints"),
         num_train_epochs=args.num_train_epochs,
         max_steps=args.max_steps,
@@ -175,12 +165,36 @@ def main(args: TrainArgs, resume: bool = False) -> dict[str, Any]:
         completion_only_loss=True,  # loss on the assistant's turn only
         logging_steps=args.logging_steps,
         save_steps=args.save_steps,
+        seed=args.seed,
+        report_to=[],
+        **device_options,
+    )
+
+
+def main(args: TrainArgs, resume: bool = False) -> dict[str, Any]:
+    """Train and save the adapter; returns a summary (also written as train_summary.json)."""
+    if args.engine == "unsloth":
+        return _main_unsloth(args, resume)
+    from datasets import Dataset
+    from peft import LoraConfig
+    from trl import SFTTrainer
+
+    pin_seeds(args.seed)
+    started = time.perf_counter()
+    output = output_dir(args)
+    output.mkdir(parents=True, exist_ok=True)
+    train_rows = load_rows(ROOT / args.train_file, args.limit_examples)
+    val_rows = load_rows(ROOT / args.val_file, args.limit_examples) if args.val_file else []
+    model, tokenizer = load_model_and_tokenizer(args)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    config = sft_config(
+        args,
+        output,
         save_total_limit=2,
         eval_strategy="steps" if val_rows else "no",
         eval_steps=args.eval_steps,
-        seed=args.seed,
         data_seed=args.seed,
-        report_to=[],
         use_cpu=True,
         dataloader_num_workers=0,
     )
@@ -243,26 +257,10 @@ def _main_unsloth(args: TrainArgs, resume: bool) -> dict[str, Any]:
         random_state=args.seed,
     )
     from datasets import Dataset
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTTrainer
 
-    output = ROOT / args.output_dir
-    config = SFTConfig(
-        output_dir=str(output / "checkpoints"),
-        num_train_epochs=args.num_train_epochs,
-        max_steps=args.max_steps,
-        learning_rate=args.learning_rate,
-        lr_scheduler_type=args.lr_scheduler_type,
-        warmup_steps=args.warmup_ratio,  # a float < 1 is a ratio of the total steps
-        per_device_train_batch_size=args.per_device_train_batch_size,
-        gradient_accumulation_steps=args.gradient_accumulation_steps,
-        max_length=args.max_length,
-        completion_only_loss=True,
-        logging_steps=args.logging_steps,
-        save_steps=args.save_steps,
-        seed=args.seed,
-        report_to=[],
-        bf16=True,
-    )
+    output = output_dir(args)
+    config = sft_config(args, output, bf16=True)
     trainer = SFTTrainer(
         model=model,
         args=config,
