@@ -8,7 +8,7 @@ UV := $(PYTHON) -m uv
 export UV_FIND_LINKS ?= $(PIP_FIND_LINKS)
 export UV_LINK_MODE ?= copy
 
-.PHONY: setup run chat test lint typecheck unit integration studio serve bench vllm-env vllm-model vllm clean
+.PHONY: setup model run chat test lint typecheck unit integration studio serve bench vllm-env vllm-model vllm clean
 
 setup: .venv/.synced .env
 
@@ -20,11 +20,22 @@ setup: .venv/.synced .env
 .env:
 	@cp .env.example .env
 	@echo "created .env from .env.example (local defaults; edit to add a fallback model)"
+	@$(CHAINLIT_SECRET)
 
-run: setup  ## set everything up, then chat with the agent on the embedded model
-	$(UV) run --frozen --extra train taskagent chat
+# The web chat signs its sign-in cookies with CHAINLIT_AUTH_SECRET, and `make run` gives you an
+# account to sign in with: random local defaults written into .env once (set your own in production).
+CHAINLIT_SECRET = grep -q '^CHAINLIT_AUTH_SECRET=' .env || { \
+	echo "CHAINLIT_AUTH_SECRET=$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(32))')" >> .env \
+	&& echo "wrote a local CHAINLIT_AUTH_SECRET into .env"; }; \
+	grep -q '^TASKAGENT_UI_PASSWORD=' .env || { \
+	printf 'TASKAGENT_UI_USER=local\nTASKAGENT_UI_PASSWORD=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(12))')" >> .env \
+	&& echo "wrote a local sign-in (TASKAGENT_UI_USER, TASKAGENT_UI_PASSWORD) into .env"; }
 
-test: setup vllm-env vllm-model lint typecheck  ## set up, lint, type-check, then run every test
+run: setup model  ## set everything up, then open the web chat at http://localhost:8000
+	@$(CHAINLIT_SECRET)
+	$(UV) run --frozen --extra train taskagent ui
+
+test: setup model vllm-env lint typecheck  ## set up, lint, type-check, then run every test
 	$(UV) run --frozen --extra train pytest -q -p no:cacheprovider --durations=10
 
 lint: setup
@@ -43,7 +54,7 @@ integration: setup
 studio: setup  ## serve the graph to LangGraph Studio
 	$(UV) run --frozen --extra train langgraph dev
 
-serve: setup  ## run the embedded model server in the foreground
+serve: setup model  ## run the embedded model server in the foreground
 	$(UV) run --frozen --extra train taskagent serve
 
 bench: setup  ## end-to-end latency and memory, see docs/benchmarks.md
@@ -57,12 +68,16 @@ vllm-env: .venv-vllm/.synced
 	UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-vllm $(UV) sync --frozen --project serving/vllm_env
 	@touch $@
 
-# The embedded GGUF as a safetensors folder, which vLLM serves.
-vllm-model: models/smollm2-135m-hf/config.json
+# Our fine-tuned model: the wheel's base GGUF plus the committed LoRA adapter, merged into
+# a GGUF for llama.cpp and a safetensors folder for vLLM, with logits checks (under a minute).
+ADAPTER := training/artifacts/smollm2-135m-lora/adapter
+model: models/taskagent-smollm2-135m.gguf
 
-models/smollm2-135m-hf/config.json: .venv/.synced .venv-vllm/.synced serving/convert.py
-	.venv-vllm/bin/python -m serving.convert --out models/smollm2-135m-hf \
-	  --gguf "$$(.venv/bin/python -c 'from serving.manager import embedded_model_path; print(embedded_model_path())')"
+models/taskagent-smollm2-135m.gguf: .venv/.synced training/merge.py $(ADAPTER)/adapter_model.safetensors $(ADAPTER)/adapter_config.json
+	$(UV) run --frozen --extra train python -m training.merge --adapter $(ADAPTER)
+
+# vLLM serves the same fine-tuned weights, from the safetensors folder `make model` writes.
+vllm-model: model
 
 vllm: setup vllm-env vllm-model  ## serve the embedded model with vLLM (CPU here, GPU where present)
 	$(UV) run --frozen --extra train taskagent serve --engine vllm

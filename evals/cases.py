@@ -131,6 +131,38 @@ def arguments_match(case: Case, actual: list[dict[str, Any]]) -> bool:
     return True
 
 
+def has_expected_arguments(case: Case) -> bool:
+    """Cases that argument accuracy scores: some expected call names an argument."""
+    return any(call.get("arguments") for call in case.expected_calls)
+
+
+def is_chain(case: Case) -> bool:
+    return case.category in ("chain", "parallel")
+
+
+def chain_complete(case: Case, actual: list[dict[str, Any]]) -> bool:
+    """Every expected call ran successfully, in a valid order, with the expected (bound)
+    arguments: later ids equal to what the earlier calls created."""
+    if not arguments_match(case, actual):
+        return False
+    remaining = list(relevant_calls(case, actual))
+    for expected in case.expected_calls:
+        found = next(c for c in remaining if call_matches(expected, c))
+        if not found.get("ok", True):
+            return False
+        remaining.remove(found)
+    return True
+
+
+def score_case(case: Case, calls: list[dict[str, Any]]) -> dict[str, bool | None]:
+    """The per-case verdicts; ``None`` where a metric does not apply to the case."""
+    return {
+        "tool_selection": names_match(case, calls),
+        "argument_accuracy": arguments_match(case, calls) if has_expected_arguments(case) else None,
+        "chain_completion": chain_complete(case, calls) if is_chain(case) else None,
+    }
+
+
 async def run_case(case: Case, tiers: str | None = None) -> dict[str, Any]:
     """Run one case on a fresh store and in-memory checkpoints; return what happened."""
     from langgraph.checkpoint.memory import InMemorySaver
@@ -171,11 +203,15 @@ async def run_case(case: Case, tiers: str | None = None) -> dict[str, Any]:
             else:
                 os.environ["TASKAGENT_DATA_DIR"] = previous
     calls = result.tool_calls
+    verdicts = score_case(case, calls)
     return {
         "id": case.id,
         "category": case.category,
-        "tool_selection": names_match(case, calls),
-        "argument_accuracy": arguments_match(case, calls),
+        **verdicts,
+        "passed": all(v is not False for v in verdicts.values()),
+        "json_checks": [bool(check.get("valid")) for check in result.json_checks],
+        "json_errors": [c.get("error") for c in result.json_checks if not c.get("valid")],
+        "model_calls": result.model_calls,
         "tier": result.tier,
         "tier_log": result.tier_log,
         "latency_ms": result.latency_ms,

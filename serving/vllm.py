@@ -18,7 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "serving" / "templates" / "taskagent_chatml.jinja"
 TOOL_PARSER = ROOT / "serving" / "vllm_tool_parser.py"
-DEFAULT_MODEL_DIR = ROOT / "models" / "smollm2-135m-hf"
+# Our fine-tuned model as safetensors, written by `make model` (training/merge.py).
+DEFAULT_MODEL_DIR = ROOT / "models" / "taskagent-smollm2-135m-hf"
 VLLM_ENV_PYTHON = ROOT / ".venv-vllm" / "bin" / "python"
 MAX_MODEL_LEN = 2048  # system line + 4 history messages + tool results fit in ~600 tokens
 

@@ -3,11 +3,15 @@
 The tools come straight from :data:`taskagent.tools.TOOLS`: same names, descriptions,
 schemas, validation and implementations. ``delete_task`` additionally needs
 ``confirm: true``. ``ask_agent`` runs the whole graph; a delete it plans waits for
-``ask_agent(..., thread_id=..., confirm=true|false)``.
+``ask_agent(..., thread_id=..., confirm=true|false)``. A tool that fails answers with an
+``isError`` result carrying the reason, never a stack trace.
 
 Identity: over stdio the server acts for ``TASKAGENT_USER`` (default ``local``);
-over HTTP every request needs ``Authorization: Bearer <JWT>`` from the REST API's
-``/token``, and acts for that token's user.
+over HTTP (stateless, at ``/mcp``) every request needs ``Authorization: Bearer <JWT>``
+from the REST API's ``/token``, and acts for that token's user.
+
+Built on the low-level ``Server`` of the MCP Python SDK 1.x (locked at 1.30); the HTTP app
+wires bearer auth the way the SDK's FastMCP ``streamable_http_app`` does.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import mcp_types as types
+import mcp.types as types
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken
 from mcp.server.lowlevel import Server
@@ -28,6 +32,9 @@ from mcp.server.lowlevel import Server
 from taskagent.errors import ToolArgumentError, ToolError
 from taskagent.store import TaskStore, default_store
 from taskagent.tools import DESTRUCTIVE_TOOLS, TOOLS, run_tool, validate_call
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 ASK_AGENT_SCHEMA = {
     "type": "object",
@@ -39,6 +46,8 @@ ASK_AGENT_SCHEMA = {
     "required": ["message"],
     "additionalProperties": False,
 }
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def tool_list() -> list[types.Tool]:
@@ -58,16 +67,16 @@ def tool_list() -> list[types.Tool]:
             types.Tool(
                 name=spec.name,
                 description=description,
-                input_schema=schema,
+                inputSchema=schema,
                 annotations=types.ToolAnnotations(
-                    read_only_hint=spec.read_only, destructive_hint=spec.destructive
+                    readOnlyHint=spec.read_only, destructiveHint=spec.destructive
                 ),
             )
         )
     tools.append(
         types.Tool(
             name="ask_agent",
-            input_schema=ASK_AGENT_SCHEMA,
+            inputSchema=ASK_AGENT_SCHEMA,
             description="Ask the TaskAgent to do something in plain language; it plans and "
             "runs the tool calls and answers in a sentence.",
         )
@@ -80,8 +89,8 @@ def _text(payload: Any, error: bool = False) -> types.CallToolResult:
     structured = payload if isinstance(payload, dict) else None
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=text)],
-        structured_content=structured,
-        is_error=error,
+        structuredContent=structured,
+        isError=error,
     )
 
 
@@ -92,52 +101,67 @@ class TaskAgentMCP:
         self.stdio_user = stdio_user
         self.store: TaskStore | None = None
         self.agent: Any = None
-        self.server = Server(
+        self.server: Server[dict[str, Any], Any] = Server(
             "taskagent",
             version="0.1.0",
             instructions="Manage tasks, projects, reminders and the calendar. "
             "Use ask_agent for plain language.",
             lifespan=self._lifespan,
-            on_list_tools=self._list_tools,
-            on_call_tool=self._call_tool,
         )
+        self.server.list_tools()(self._list_tools)
+        # The tools validate their own arguments (clear messages, and the confirm check
+        # below), so the SDK's JSON-Schema pre-check is off.
+        self.server.call_tool(validate_input=False)(self._call_tool)
 
     @asynccontextmanager
-    async def _lifespan(self, server: Server[Any]) -> AsyncIterator[dict[str, Any]]:
+    async def serving(self) -> AsyncIterator[None]:
+        """Open the store and the agent, unless they already are (the HTTP app opens them
+        once for all its stateless sessions)."""
+        if self.agent is not None:
+            yield
+            return
         from graph.agent import open_agent
 
         self.store = await asyncio.to_thread(default_store)
         async with open_agent() as agent:
             self.agent = agent
+            try:
+                yield
+            finally:
+                self.agent = None
+
+    @asynccontextmanager
+    async def _lifespan(self, server: Server[dict[str, Any], Any]) -> AsyncIterator[dict[str, Any]]:
+        async with self.serving():
             yield {}
 
     def user(self) -> str:
         token = get_access_token()
-        return token.subject or token.client_id if token is not None else self.stdio_user  # type: ignore[return-value]
+        if token is None:
+            return self.stdio_user
+        return token.subject or token.client_id
 
-    async def _list_tools(self, ctx: Any, params: Any) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=tool_list())
+    async def _list_tools(self) -> list[types.Tool]:
+        return tool_list()
 
-    async def _call_tool(
-        self, ctx: Any, params: types.CallToolRequestParams
-    ) -> types.CallToolResult:
-        arguments = dict(params.arguments or {})
+    async def _call_tool(self, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
+        arguments = dict(arguments or {})
         user = self.user()
         try:
-            if params.name == "ask_agent":
+            if name == "ask_agent":
                 return await self._ask(user, arguments)
-            if params.name not in TOOLS:
-                return _text(f"Unknown tool '{params.name}'.", error=True)
-            if params.name in DESTRUCTIVE_TOOLS and arguments.pop("confirm", False) is not True:
+            if name not in TOOLS:
+                return _text(f"Unknown tool '{name}'.", error=True)
+            if name in DESTRUCTIVE_TOOLS and arguments.pop("confirm", False) is not True:
                 return _text(
-                    f"{params.name} is destructive: call it again with confirm: true to proceed.",
+                    f"{name} is destructive: call it again with confirm: true to proceed.",
                     error=True,
                 )
             store = self.store or default_store()
             now = datetime.now()
-            checked = validate_call(params.name, arguments, now)
+            checked = validate_call(name, arguments, now)
             user_id = await asyncio.to_thread(store.ensure_user, user)
-            result = await asyncio.to_thread(run_tool, store, user_id, params.name, checked, now)
+            result = await asyncio.to_thread(run_tool, store, user_id, name, checked, now)
             return _text(result)
         except (ToolArgumentError, ToolError) as exc:
             return _text(str(exc), error=True)
@@ -189,19 +213,71 @@ async def run_stdio() -> None:
         await app.server.run(read_stream, write_stream, app.server.create_initialization_options())
 
 
-def http_app(host: str, port: int) -> Any:
+def http_app(host: str, port: int) -> Starlette:
     """The streamable-HTTP ASGI app at /mcp, requiring a bearer JWT."""
-    from mcp.server.auth.settings import AuthSettings
+    from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
+    from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
+    from mcp.server.auth.routes import (
+        build_resource_metadata_url,
+        create_protected_resource_routes,
+    )
+    from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+    from mcp.server.transport_security import TransportSecuritySettings
+    from pydantic import AnyHttpUrl
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.authentication import AuthenticationMiddleware
+    from starlette.routing import Route
+    from starlette.types import Receive, Scope, Send
 
     from taskagent.api.settings import APISettings
 
     settings = APISettings.from_env()
     base = f"http://{host}:{port}"
+    issuer_url = AnyHttpUrl(base)
+    resource_url = AnyHttpUrl(f"{base}/mcp")
     app = TaskAgentMCP()
-    return app.server.streamable_http_app(
-        streamable_http_path="/mcp",
-        stateless_http=True,
-        host=host,
-        auth=AuthSettings(issuer_url=base, resource_server_url=f"{base}/mcp"),  # type: ignore[arg-type]
-        token_verifier=JWTVerifier(settings.secret_key, settings.algorithm),
+    # DNS-rebinding protection on loopback, as FastMCP turns it on.
+    security = (
+        TransportSecuritySettings(
+            enable_dns_rebinding_protection=True,
+            allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*"],
+            allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
+        )
+        if host in LOOPBACK_HOSTS
+        else None
+    )
+    manager = StreamableHTTPSessionManager(
+        app=app.server, stateless=True, security_settings=security
+    )
+
+    async def handle_mcp(scope: Scope, receive: Receive, send: Send) -> None:
+        await manager.handle_request(scope, receive, send)
+
+    # The token's audience is not checked: the REST API's tokens carry none.
+    backend = BearerAuthBackend(JWTVerifier(settings.secret_key, settings.algorithm))
+    routes = [
+        Route(
+            "/mcp",
+            endpoint=RequireAuthMiddleware(
+                handle_mcp, [], build_resource_metadata_url(resource_url)
+            ),
+        ),
+        *create_protected_resource_routes(
+            resource_url=resource_url, authorization_servers=[issuer_url]
+        ),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with app.serving(), manager.run():
+            yield
+
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(AuthenticationMiddleware, backend=backend),
+            Middleware(AuthContextMiddleware),
+        ],
+        lifespan=lifespan,
     )

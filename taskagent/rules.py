@@ -192,10 +192,11 @@ _TASK_LEAD = re.compile(
     _I,
 )
 _TRAILING_NOISE = re.compile(
-    r"\s*(?:,?\s*(?:please|pls|thanks|thank\s+you|asap|for\s+me|to\s+my\s+list|on\s+my\s+list|"
+    # \b: "at", "on", "by" end "feed the cat", "rerun the python", "call Bobby" too
+    r"\s*(?:,?\s*\b(?:please|pls|thanks|thank\s+you|asap|for\s+me|to\s+my\s+list|on\s+my\s+list|"
     r"to\s+the\s+list|as\s+a\s+task|with\s+(?:an?\s+)?(?:urgent|high|low|normal|medium)\s+priority|"
     r"(?:urgent|high|low|normal|medium)[- ]priority|priority\s+(?:urgent|high|low|normal|medium)|"
-    r"it'?s\s+(?:urgent|important)|it\s+is\s+(?:urgent|important)|urgently|due|by|on|at|before))+[.!?]*$",
+    r"it'?s\s+(?:urgent|important)|it\s+is\s+(?:urgent|important)|urgently|due|by|on|at|before|for))+[.!?]*$",
     _I,
 )
 

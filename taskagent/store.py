@@ -91,6 +91,20 @@ class TaskStore:
         except IntegrityError as exc:
             raise UserExists(username) from exc
 
+    def set_first_password(self, username: str, password_hash: str) -> bool:
+        """Give ``username`` a password if it has none yet (creating the account if needed).
+
+        The local default account for the web chat: the CLI's password-less ``local`` user
+        becomes one you can sign in as. A password already set is never replaced.
+        """
+        self.ensure_user(username)
+        with self.session() as session:
+            user = session.scalars(select(User).where(User.username == username)).one()
+            if user.password_hash:
+                return False
+            user.password_hash = password_hash
+            return True
+
     def find_user(self, username: str) -> dict[str, Any] | None:
         """An account by name, with its password hash (for sign-in only)."""
         with self.session() as session:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -112,7 +112,7 @@ def _to_datetime(value: Any, info: ValidationInfo) -> Any:
 def _enum(synonyms: dict[str, str]) -> Callable[[Any], Any]:
     def normalise(value: Any) -> Any:
         if isinstance(value, str):
-            key = value.strip().lower().replace("_", " ").strip()
+            key = value.strip().lower().replace("_", " ").replace("-", " ").strip()
             key = key.removesuffix(" priority").strip()
             return synonyms.get(key, key.replace(" ", "_"))
         return value
@@ -133,13 +133,18 @@ def _text(value: Any) -> Any:
     if isinstance(value, str):
         value = re.sub(r"\s+", " ", value).strip()
         # Models like to wrap titles in quotes; the quotes are not part of the title.
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"`":
+        pairs = {"'": "'", '"': '"', "`": "`", "“": "”", "‘": "’", "”": "”"}
+        if len(value) >= 2 and pairs.get(value[0]) == value[-1]:
             value = value[1:-1].strip()
     return value
 
 
 Id = Annotated[int, BeforeValidator(parse_id), Field(ge=1, le=999_999_999)]
 DueDate = Annotated[date, BeforeValidator(_to_date)]
+# Dates may be written as the user said them: our resolver, not the model, does calendar
+# arithmetic, which a 135M model gets wrong.
+DATE_HELP = "YYYY-MM-DD, or the user's words (Friday, tomorrow, next week)"
+WHEN_HELP = "YYYY-MM-DDTHH:MM, or the user's words (tomorrow 9am, in 2 hours)"
 When = Annotated[datetime, BeforeValidator(_to_datetime)]
 Priority = Annotated[
     Literal["low", "normal", "high", "urgent"], BeforeValidator(_enum(_PRIORITY_SYNONYMS))
@@ -166,7 +171,7 @@ class ToolArgs(BaseModel):
 class CreateTaskArgs(ToolArgs):
     title: Title = Field(description="Short task title")
     priority: Priority = "normal"
-    due_date: DueDate | None = Field(None, description="YYYY-MM-DD")
+    due_date: DueDate | None = Field(None, description=DATE_HELP)
     description: Text | None = None
     tags: Tags | None = None
     project_id: Id | None = None
@@ -175,17 +180,23 @@ class CreateTaskArgs(ToolArgs):
 class ListTasksArgs(ToolArgs):
     status: Status | None = None
     priority: Priority | None = None
-    due_before: DueDate | None = Field(None, description="YYYY-MM-DD")
+    due_before: DueDate | None = Field(None, description=DATE_HELP)
     tags: Tags | None = None
     project_id: Id | None = None
 
 
 class UpdateTaskArgs(ToolArgs):
+    # The schema says what the validator below enforces, so clients (and constrained
+    # decoding) know an update must change something.
+    at_least_one_of: ClassVar[tuple[str, ...]] = (
+        "title", "priority", "status", "due_date", "description"
+    )  # fmt: skip
+
     task_id: Id
     title: Title | None = None
     priority: Priority | None = None
     status: Status | None = None
-    due_date: DueDate | None = Field(None, description="YYYY-MM-DD")
+    due_date: DueDate | None = Field(None, description=DATE_HELP)
     description: Text | None = None
 
     @model_validator(mode="after")
@@ -205,13 +216,13 @@ class CreateProjectArgs(ToolArgs):
 
 
 class GetCalendarArgs(ToolArgs):
-    date: DueDate | None = Field(None, description="YYYY-MM-DD, default today")
+    date: DueDate | None = Field(None, description=DATE_HELP + ", default today")
     days: int = Field(1, ge=1, le=31)
 
 
 class CreateReminderArgs(ToolArgs):
     task_id: Id | None = None
-    remind_at: When = Field(description="YYYY-MM-DDTHH:MM")
+    remind_at: When = Field(description=WHEN_HELP)
     message: Text | None = None
 
 
@@ -295,6 +306,9 @@ def compact_schema(model: type[BaseModel]) -> dict[str, Any]:
         options = prop.get("anyOf", [prop])
         concrete = next((opt for opt in options if opt.get("type") != "null"), options[0])
         kept = ("type", "enum", "format", "items", "minimum", "maximum")
+        if concrete.get("format") in ("date", "date-time"):
+            # plain strings, so constrained decoding admits "Friday" as well as "2026-11-20"
+            concrete = {k: v for k, v in concrete.items() if k != "format"}
         # Constraints on Annotated aliases surface as ge/le; bounded integers matter to
         # constrained decoding (an unbounded id can run on until max_tokens).
         renamed = {"ge": "minimum", "le": "maximum"}
@@ -311,6 +325,9 @@ def compact_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if full.get("required"):
         schema["required"] = full["required"]
+    one_of_these = getattr(model, "at_least_one_of", ())
+    if one_of_these:
+        schema["anyOf"] = [{"required": [name]} for name in one_of_these]
     schema["additionalProperties"] = False
     return schema
 

@@ -9,14 +9,22 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def write_card(run_dir: Path, recipe: Path, checks: dict[str, object] | None = None) -> Path:
+def write_card(
+    run_dir: Path,
+    recipe: Path,
+    checks: dict[str, object] | None = None,
+    evals: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``README.md`` in ``run_dir``; ``evals`` is ``evals.compare``'s summary, and
+    without it the card keeps the last one in ``eval_summary.json``."""
     summary = json.loads((run_dir / "train_summary.json").read_text())
     data_hash = (ROOT / "training" / "data" / "dataset.sha256").read_text().strip()
-    evals = [e for e in summary["log_history"] if "eval_loss" in e]
+    val_losses = [e for e in summary["log_history"] if "eval_loss" in e]
     recipe_name = recipe.relative_to(ROOT) if recipe.is_absolute() else recipe
     lines = [
         f"# TaskAgent planner adapter: {run_dir.name}",
@@ -30,21 +38,30 @@ def write_card(run_dir: Path, recipe: Path, checks: dict[str, object] | None = N
         f"on 2 CPU cores, trained {date.today().isoformat()}; "
         f"final train loss {summary['train_loss']}.",
     ]
-    if evals:
+    if val_losses:
         lines.append(
             "- **Validation loss by step:** "
-            + ", ".join(f"{e['step']}: {e['eval_loss']:.3f}" for e in evals)
+            + ", ".join(f"{e['step']}: {e['eval_loss']:.3f}" for e in val_losses)
         )
     lines += ["", "![loss curve](loss_curve.png)", ""]
     if checks:
         lines += ["## Quick check", "", "```json", json.dumps(checks, indent=2), "```", ""]
-    lines += [
-        "## Eval",
-        "",
-        "The dev-set metrics (tool selection, arguments, JSON validity, chains, latency) are "
-        "not measured yet: they come with the eval suite and `make model`.",
-        "",
-    ]
+    summary_file = run_dir / "eval_summary.json"
+    if evals is None and summary_file.exists():
+        evals = json.loads(summary_file.read_text())
+    lines += ["## Eval", ""]
+    if evals:
+        from evals.compare import table
+
+        lines += [
+            f"Dev set `{evals['cases']}`, measured {evals['measured']} on {evals['machine']}, "
+            "each system alone (no fallback). Reproduce with `python -m evals.compare`.",
+            "",
+            table(evals["results"]),
+            "",
+        ]
+    else:
+        lines += ["Not measured yet: run `python -m evals.compare` after `make model`.", ""]
     card = run_dir / "README.md"
     card.write_text("\n".join(lines))
     return card

@@ -110,9 +110,9 @@ def load_model_and_tokenizer(args: TrainArgs) -> tuple[Any, Any]:
 
     if args.model == "embedded":
         from serving.convert import load_dequantized
-        from serving.manager import embedded_model_path
+        from serving.manager import base_model_path
 
-        gguf = embedded_model_path()
+        gguf = base_model_path()
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         return load_dequantized(gguf), tokenizer
     tokenizer = AutoTokenizer.from_pretrained(args.model)

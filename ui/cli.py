@@ -1,6 +1,7 @@
 """``taskagent``: the command line, a thin adapter over :mod:`graph.agent`.
 
 ``ask`` runs one turn (``--json`` prints the turn as JSON), ``chat`` is a REPL,
+``ui`` serves the Chainlit web chat, ``user add`` creates a sign-in account,
 ``health`` runs the deep checks, ``serve`` runs the embedded model server, and
 ``confirm`` answers a delete that is waiting on a thread.
 """
@@ -176,6 +177,109 @@ def chat(thread: Thread = None, user: User = "local", tiers: Tiers = None) -> No
         typer.echo("Bye.")
 
     asyncio.run(run())
+
+
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option(help="Port for the web chat.")] = 8000,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    tiers: Tiers = None,
+) -> None:
+    """Serve the Chainlit web chat (sign in with a `taskagent user add` account)."""
+    import os
+    from pathlib import Path
+
+    from dotenv import load_dotenv
+
+    from serving.manager import port_is_busy
+
+    root = Path(__file__).resolve().parents[1]
+    # The same .env Chainlit loads (from the working directory), read before the checks.
+    load_dotenv(Path.cwd() / os.environ.get("CHAINLIT_ENV_FILE", ".env"))
+    if tiers:
+        os.environ["TASKAGENT_TIERS"] = tiers
+    # Chainlit reads .chainlit/config.toml and chainlit.md from its app root.
+    os.environ.setdefault("CHAINLIT_APP_ROOT", str(root))
+    if not os.environ.get("CHAINLIT_AUTH_SECRET"):
+        typer.echo(
+            "error: set CHAINLIT_AUTH_SECRET (it signs the sign-in cookies); `make run` writes "
+            "one into .env, or generate one with `chainlit create-secret`.",
+            err=True,
+        )
+        raise typer.Exit(1)
+    if port_is_busy(host, port):
+        typer.echo(f"error: Port {port} is busy; stop what uses it or pass --port.", err=True)
+        raise typer.Exit(1)
+    _local_account()
+    _ensure_primary(tiers)
+
+    from chainlit.cli import cli as chainlit_cli
+
+    shown = "localhost" if host == "127.0.0.1" else host
+    typer.echo(f"TaskAgent web chat on http://{shown}:{port}")
+    chainlit_cli.main(
+        ["run", str(root / "ui" / "app.py"), "--headless", "--host", host, "--port", str(port)],
+        prog_name="chainlit",
+        standalone_mode=False,
+    )
+
+
+def _local_account() -> None:
+    """The local default sign-in `make run` writes into .env (TASKAGENT_UI_USER/_PASSWORD):
+    created, or given its first password, on the first start; never overwritten."""
+    import os
+
+    name = os.environ.get("TASKAGENT_UI_USER", "").strip()
+    password = os.environ.get("TASKAGENT_UI_PASSWORD", "")
+    if not name or not password:
+        return
+    from taskagent.api.security import hash_password
+    from taskagent.store import default_store
+
+    if default_store().set_first_password(name, hash_password(password)):
+        typer.echo(f"created the local account {name!r}")
+    typer.echo(f"sign in as {name!r} with TASKAGENT_UI_PASSWORD from .env")
+
+
+user_app = typer.Typer(help="Sign-in accounts (shared by the web chat and the REST API).")
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="User name (letters, digits, _ . @ -).")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+    email: Annotated[str | None, typer.Option(help="Optional e-mail address.")] = None,
+) -> None:
+    """Create an account for the web chat and the REST API (Argon2-hashed password)."""
+    from pydantic import ValidationError
+
+    from taskagent.api.app import SignupRequest
+    from taskagent.api.security import hash_password
+    from taskagent.store import UserExists, default_store
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        body = SignupRequest(username=name, password=password, email=email)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        typer.echo(f"error: {problems}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        account = default_store().create_user(
+            body.username, hash_password(body.password), body.email
+        )
+    except UserExists:
+        typer.echo(f"error: the user {body.username!r} already exists", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"created user {account['username']} (id {account['id']})")
 
 
 @app.command()
@@ -427,6 +531,88 @@ def add_event(
         store.ensure_user(user), title, starts, starts + timedelta(minutes=minutes)
     )
     typer.echo(json.dumps(event))
+
+
+@app.command("eval")
+def eval_(
+    cases: Annotated[
+        str, typer.Option("--cases", help="JSONL cases file.")
+    ] = "evals/cases/dev.jsonl",
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint to evaluate.")
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Model name served there.")] = None,
+    tier: Annotated[
+        str | None,
+        typer.Option(
+            "--tier",
+            help="primary (the model alone) or emergency (the rules alone); "
+            "default: the agent as configured, with fallback.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    report: Annotated[
+        str, typer.Option("--report", help="Directory for results.json and the plots.")
+    ] = "reports/eval",
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N cases.")] = None,
+    baseline: Annotated[
+        bool, typer.Option("--baseline/--no-baseline", help="Also run the create_agent baseline.")
+    ] = True,
+    update_baseline: Annotated[
+        bool, typer.Option("--update-baseline", help="Raise evals/baseline.json where improved.")
+    ] = False,
+) -> None:
+    """Run the eval suite through the real graph, print the spec's table, write a report.
+
+    Exits 1 when a metric misses its enforced bar (the target, or the recorded baseline).
+    """
+    from pathlib import Path
+
+    from evals import gate as gates
+    from evals import report as reports
+    from evals.runner import EvalOptions, run_suite
+
+    if tier not in (None, "primary", "emergency"):
+        typer.echo("error: --tier must be primary or emergency", err=True)
+        raise typer.Exit(2)
+    if not Path(cases).exists():
+        typer.echo(f"error: no cases file at {cases}", err=True)
+        raise typer.Exit(2)
+    logging.getLogger().setLevel(logging.ERROR)
+    options = EvalOptions(
+        cases=Path(cases), tier=tier, base_url=base_url, model=model, limit=limit,
+        baseline=baseline,
+    )  # fmt: skip
+    try:
+        result = asyncio.run(run_suite(options))
+    except (RuntimeError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    targets = gates.load_targets()
+    ours_name = next(iter(result["systems"]))
+    ours = result["systems"][ours_name]
+    values = reports.metric_values(ours)
+    lines = gates.evaluate(values, targets, totals=reports.metric_totals(ours))
+    written = reports.write_dir(result, lines, targets, Path(report))
+    if as_json:
+        typer.echo(json.dumps(reports.to_json(result, lines, targets), default=str))
+    else:
+        typer.echo(f"{result['cases']} cases from {cases} · {ours_name} · tier {result['tier']}")
+        typer.echo(reports.table(ours, lines))
+        failed = [o for o in ours["outcomes"] if not o["passed"]]
+        typer.echo("")
+        typer.echo(reports.failures_text(reports.failures(result, ours_name), len(failed)))
+        if len(result["systems"]) > 1:
+            typer.echo("")
+            typer.echo(reports.side_by_side(result))
+        typer.echo("")
+        typer.echo("report: " + ", ".join(str(p) for p in written))
+    if update_baseline:
+        raised = gates.raised_baseline(values, gates.load_baseline())
+        gates.BASELINE_FILE.write_text(json.dumps(raised, indent=2) + "\n")
+        typer.echo(f"baseline: {gates.BASELINE_FILE}", err=True)
+    if not all(line.passed for line in lines):
+        raise typer.Exit(1)
 
 
 def main() -> None:

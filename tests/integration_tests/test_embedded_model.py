@@ -11,7 +11,14 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from graph.agent import Agent
 from graph.builder import build_graph
-from serving.manager import embedded_model_path, ensure_server, is_up, stop_server
+from serving.manager import (
+    FINE_TUNED_GGUF,
+    base_model_path,
+    embedded_model_path,
+    ensure_server,
+    is_up,
+    stop_server,
+)
 from tests.conftest import NOW
 from tests.integration_tests.conftest import free_port, run_cli
 
@@ -28,10 +35,16 @@ def embedded(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     stop_server(port)
 
 
-def test_the_model_ships_inside_the_wheel() -> None:
-    path = embedded_model_path()
+def test_the_base_model_ships_inside_the_wheel() -> None:
+    path = base_model_path()
     assert path.suffix == ".gguf" and "site-packages" in str(path)
     assert path.stat().st_size > 50_000_000
+
+
+def test_the_embedded_tier_serves_our_fine_tuned_model_once_built() -> None:
+    if not FINE_TUNED_GGUF.exists():
+        pytest.skip("`make model` has not built the fine-tuned GGUF")
+    assert embedded_model_path() == FINE_TUNED_GGUF
 
 
 def test_the_openai_sdk_gets_valid_tool_calls_from_the_embedded_model(embedded: str) -> None:

@@ -33,21 +33,21 @@ async def exercise(session) -> None:  # type: ignore[no-untyped-def]
     await session.initialize()
     tools = {tool.name: tool for tool in (await session.list_tools()).tools}
     assert set(tools) == EXPECTED_TOOLS
-    assert tools["create_task"].input_schema["required"] == ["title"]
-    assert "confirm" in tools["delete_task"].input_schema["required"]
+    assert tools["create_task"].inputSchema["required"] == ["title"]
+    assert "confirm" in tools["delete_task"].inputSchema["required"]
 
     created = await session.call_tool(
         "create_task", {"title": "From MCP", "priority": "high", "due_date": "2026-12-01"}
     )
-    assert not created.is_error
+    assert not created.isError
     task = json.loads(created.content[0].text)["task"]
     assert task["priority"] == "high" and task["due_date"] == "2026-12-01"
 
     bad = await session.call_tool("create_task", {"title": "x", "priority": "super"})
-    assert bad.is_error and "priority must be one of" in bad.content[0].text
+    assert bad.isError and "priority must be one of" in bad.content[0].text
 
     unconfirmed = await session.call_tool("delete_task", {"task_id": task["id"]})
-    assert unconfirmed.is_error and "confirm: true" in unconfirmed.content[0].text
+    assert unconfirmed.isError and "confirm: true" in unconfirmed.content[0].text
 
     asked = await session.call_tool("ask_agent", {"message": "show my tasks"})
     turn = json.loads(asked.content[0].text)
@@ -80,7 +80,6 @@ async def test_stdio(tmp_path: Path) -> None:
 
 
 async def test_streamable_http_requires_a_jwt_and_acts_as_its_user(tmp_path: Path) -> None:
-    import httpx2
     from mcp.client.session import ClientSession
     from mcp.client.streamable_http import streamable_http_client
 
@@ -95,8 +94,8 @@ async def test_streamable_http_requires_a_jwt_and_acts_as_its_user(tmp_path: Pat
         assert anonymous.status_code == 401
         token = create_token("mcp-user", 1, SECRET, minutes=10)
         async with (
-            httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60) as http,
-            streamable_http_client(url, http_client=http) as (read, write),
+            httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60) as http,
+            streamable_http_client(url, http_client=http) as (read, write, _),
             ClientSession(read, write) as session,
         ):
             await exercise(session)

@@ -16,9 +16,9 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import torch
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    from serving.manager import embedded_model_path
+    from serving.manager import base_model_path
 
-    gguf = embedded_model_path()
+    gguf = base_model_path()
     tokenizer = AutoTokenizer.from_pretrained(
         gguf.parent, gguf_file=gguf.name
     )  # the real tokenizer

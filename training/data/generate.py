@@ -3,13 +3,17 @@
 Every example is played out for real: its setup and calls run against a fresh
 in-memory task store, so tool results are genuine and every call has passed the
 tools' own validation (a call that does not validate stops generation with an
-error instead of being written). Arguments are stored normalised (ISO dates, int
-ids), which is what the model learns to emit; relative dates are resolved against
-a per-example ``now`` that the system prompt states.
+error instead of being written). Arguments are stored normalised (int ids, enum
+values), which is what the model learns to emit, except dates: the model copies the
+user's words ("Friday", "tomorrow at 3pm") and the tools' resolver turns them into
+dates against the ``now`` that the system prompt states. Calendar arithmetic is
+deterministic code's job, not a 135M model's.
 
 Quotas: ~8% out of scope (a decline, no call), ~26% multi-call (chains whose later
 ids are bound to earlier results, and parallel calls), the rest single calls spread
-evenly over the eight tools. Families in ``templates.HELD_OUT`` never appear here.
+evenly over the eight tools. Requests are sometimes wrapped in chat ("could you …
+please") and sometimes carry a typo. Lookups ("mark the budget task as done") are two
+rounds: ``list_tasks``, then, with its results in view, the write with the right id.
 
     taskagent data [--n 640] [--seed 13] [--stats] [--json]
 """
@@ -27,7 +31,7 @@ from typing import Any
 
 from serving.wire import tool_result_text
 from taskagent.errors import ToolError
-from training.data.templates import FAMILIES, HELD_OUT, Family, with_typo
+from training.data.templates import FAMILIES, Family, with_typo, with_wrapper
 
 DATA_DIR = Path(__file__).resolve().parent
 
@@ -60,14 +64,17 @@ def _store() -> Any:
     return TaskStore(engine)
 
 
+DATE_FIELDS = {"due_date", "due_before", "date", "remind_at"}
+
+
 def play(family: Family, rng: random.Random, now: datetime) -> dict[str, Any]:
     """Fill one template, run it against a fresh store, and return the conversation."""
-    from graph.prompts import system_prompt
+    from graph.prompts import CONTINUE_PROMPT, system_prompt
     from nodes.classify import DECLINE
     from nodes.respond import describe_result
     from taskagent.tools import run_tool, validate_call
 
-    filled = with_typo(family.build(rng), rng)
+    filled = with_typo(with_wrapper(family.build(rng), rng), rng)
     store = _store()
     user = store.ensure_user("trainer")
     for name, arguments in filled.setup:
@@ -95,6 +102,8 @@ def play(family: Family, rng: random.Random, now: datetime) -> dict[str, Any]:
         except ValueError as exc:
             raise InvalidExample(f"{family.name}: {filled.text!r}: {exc}") from exc
         arguments = checked.model_dump(mode="json", exclude_unset=True)
+        for key in DATE_FIELDS & shown.keys():  # validated above; kept as written
+            arguments[key] = shown[key]
         for key in references:  # the dependent id is bound by execute, so the model omits it
             arguments.pop(key, None)
         executed = dict(arguments)
@@ -117,6 +126,12 @@ def play(family: Family, rng: random.Random, now: datetime) -> dict[str, Any]:
             {"role": "tool", "tool_call_id": call_id, "content": tool_result_text(result)}
         )
         results.append({"name": name, "ok": True, "arguments": executed, "result": result})
+        if index + 1 == filled.first_round:
+            # End of the lookup round: the graph runs it, then asks the model to go on.
+            messages.append({"role": "assistant", "content": None, "tool_calls": tool_calls})
+            messages += tool_messages
+            messages.append({"role": "user", "content": CONTINUE_PROMPT})
+            tool_calls, tool_messages = [], []
     messages.append({"role": "assistant", "content": None, "tool_calls": tool_calls})
     messages += tool_messages
     messages.append({"role": "assistant", "content": " ".join(describe_result(r) for r in results)})
@@ -130,9 +145,9 @@ def play(family: Family, rng: random.Random, now: datetime) -> dict[str, Any]:
 
 def plan_families(args: DataArgs, rng: random.Random) -> list[Family]:
     """Which family each example comes from, meeting the quotas."""
-    train = [f for f in FAMILIES if f.name not in HELD_OUT]
+    train = list(FAMILIES)
     no_tool = [f for f in train if not f.tools]
-    multi = [f for f in train if f.name.startswith(("chain.", "parallel."))]
+    multi = [f for f in train if f.name.startswith(("chain.", "parallel.", "lookup."))]
     single = [f for f in train if f.tools and f not in multi]
     n_no_tool = round(args.n * args.no_tool_share)
     n_multi = round(args.n * args.multi_share)

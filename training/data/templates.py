@@ -2,8 +2,9 @@
 
 A family is one way of asking for something ("create_task.need_to": "I need to
 {title} {when}"). Each family has several paraphrases and builds the expected
-calls from the slots it filled. Families are split between training and the dev
-eval set by name (see ``HELD_OUT``), so no phrasing pattern leaks into the evals.
+calls from the slots it filled. Every family trains: the dev eval set is written by
+hand, apart from these templates, and ``training.data.leakage`` fails the build if
+one of its inputs (normalised) shows up here.
 """
 
 from __future__ import annotations
@@ -119,6 +120,14 @@ OUT_OF_SCOPE = [
     "Summarize the plot of Hamlet",
     "What time is it in Tokyo?",
     "Give me a workout plan",
+    "Why is the sky blue?",
+    "Can you help me debug this Python error?",
+    "Any tips for staying focused while studying?",
+    "What's the difference between a task and a project in Scrum?",
+    "hi, how are you today?",
+    "Who painted the Mona Lisa?",
+    "Write a limerick about a cat",
+    "How many calories are in an apple?",
 ]
 
 
@@ -136,6 +145,9 @@ class Filled:
     text: str
     calls: list[tuple[str, dict[str, Any]]]
     setup: list[tuple[str, dict[str, Any]]]
+    # >0: the first N calls are a round of their own (a lookup); the model sees their
+    # results before it makes the rest, as the graph's second plan round does.
+    first_round: int = 0
 
 
 Builder = Callable[[random.Random], Filled]
@@ -237,6 +249,11 @@ def _(rng: random.Random) -> Filled:
             "what do I have to do?",
             "show me everything I still need to do",
             "my todo list please",
+            "what's left on my list?",
+            "anything outstanding?",
+            "give me a rundown of my tasks",
+            "what have I got left to do",
+            "pull up my to-dos",
         ]
     )
     return Filled(text, [("list_tasks", {})], _existing(rng))
@@ -273,7 +290,14 @@ def _(rng: random.Random) -> Filled:
     level, _word = _pick_priority(rng)
     ref = id_spelling(task_id, rng)
     text = rng.choice(
-        [f"make {ref} {level}", f"set the priority of {ref} to {level}", f"bump {ref} to {level}"]
+        [
+            f"make {ref} {level}",
+            f"set the priority of {ref} to {level}",
+            f"bump {ref} to {level}",
+            f"{ref} is {level} now",
+            f"flag {ref} as {level}",
+            f"change {ref} to {level} priority",
+        ]
     )
     return Filled(text, [("update_task", {"task_id": task_id, "priority": level})], setup)
 
@@ -284,7 +308,14 @@ def _(rng: random.Random) -> Filled:
     task_id, day = rng.randint(1, len(setup)), rng.choice(DAY_EXPRESSIONS)
     ref = id_spelling(task_id, rng)
     text = rng.choice(
-        [f"move {ref} to {day}", f"push {ref} back to {day}", f"reschedule {ref} for {day}"]
+        [
+            f"move {ref} to {day}",
+            f"push {ref} back to {day}",
+            f"reschedule {ref} for {day}",
+            f"{ref} should be due {day}",
+            f"change the deadline on {ref} to {day}",
+            f"can {ref} wait until {day}?",
+        ]
     )
     return Filled(text, [("update_task", {"task_id": task_id, "due_date": day})], setup)
 
@@ -353,7 +384,16 @@ def _(rng: random.Random) -> Filled:
     task_id = rng.randint(1, len(setup))
     ref = id_spelling(task_id, rng)
     text = rng.choice(
-        [f"delete {ref}", f"remove {ref}", f"get rid of {ref}", f"trash {ref}", f"drop {ref}"]
+        [
+            f"delete {ref}",
+            f"remove {ref}",
+            f"get rid of {ref}",
+            f"trash {ref}",
+            f"drop {ref}",
+            f"bin {ref}, I don't need it",
+            f"{ref} is no longer needed, delete it",
+            f"wipe {ref} off the list",
+        ]
     )
     return Filled(text, [("delete_task", {"task_id": task_id})], setup)
 
@@ -395,6 +435,9 @@ def _(rng: random.Random) -> Filled:
             f"show my agenda for {day}",
             f"am I free {day}?",
             f"what do I have {day}?",
+            f"how busy am I {day}?",
+            f"what's my schedule like {day}?",
+            f"check my appointments for {day}",
         ]
     )
     return Filled(text, [("get_calendar", {"date": day})], [])
@@ -420,6 +463,9 @@ def _(rng: random.Random) -> Filled:
             f"remind me {day} at {at} to {title}",
             f"ping me {day} at {at} about {title}",
             f"set a reminder for {day} at {at}: {title}",
+            f"give me a nudge {day} at {at} to {title}",
+            f"alert me at {at} {day} so I {title}",
+            f"{day} at {at}, remind me: {title}",
         ]
     )
     return Filled(
@@ -612,6 +658,78 @@ def _(rng: random.Random) -> Filled:
     )
 
 
+# --- by title: a lookup round, then the write with the id the lookup returned -----------------
+
+
+def _by_title(rng: random.Random) -> tuple[list[tuple[str, dict[str, Any]]], int, str]:
+    setup = _existing(rng, rng.randint(2, 4))
+    task_id = rng.randint(1, len(setup))
+    return setup, task_id, str(setup[task_id - 1][1]["title"])
+
+
+@family("lookup.complete", "list_tasks", "complete_task")
+def _(rng: random.Random) -> Filled:
+    setup, task_id, title = _by_title(rng)
+    text = rng.choice(
+        [
+            f"mark the {title} task as done",
+            f"I finally managed to {title}",
+            f"{title}: done",
+            f"finished the one about {title}",
+            f"close out '{title}'",
+        ]
+    )
+    calls = [("list_tasks", {}), ("complete_task", {"task_id": task_id})]
+    return Filled(text, calls, setup, first_round=1)
+
+
+@family("lookup.delete", "list_tasks", "delete_task")
+def _(rng: random.Random) -> Filled:
+    setup, task_id, title = _by_title(rng)
+    text = rng.choice(
+        [
+            f"delete the {title} task",
+            f"remove '{title}' from my list",
+            f"I don't need to {title} anymore, delete it",
+            f"get rid of the task to {title}",
+        ]
+    )
+    calls = [("list_tasks", {}), ("delete_task", {"task_id": task_id})]
+    return Filled(text, calls, setup, first_round=1)
+
+
+@family("lookup.update", "list_tasks", "update_task")
+def _(rng: random.Random) -> Filled:
+    setup, task_id, title = _by_title(rng)
+    if rng.random() < 0.5:
+        level, word = _pick_priority(rng)
+        text = rng.choice([f"make the {title} task {word}", f"'{title}' is {word} now"])
+        change: dict[str, Any] = {"priority": level}
+    else:
+        day = rng.choice(DAY_EXPRESSIONS)
+        text = rng.choice([f"move the {title} task to {day}", f"push '{title}' to {day}"])
+        change = {"due_date": day}
+    calls = [("list_tasks", {}), ("update_task", {"task_id": task_id, **change})]
+    return Filled(text, calls, setup, first_round=1)
+
+
+# People wrap requests in politeness and chat; the request inside stays the same.
+PREFIXES = ["could you ", "can you ", "please ", "pls ", "hey, ", "quick one: ", "ok so ",
+            "would you mind: ", "hi! ", "can u "]  # fmt: skip
+SUFFIXES = [" please", " thanks", " for me", " pls", "!", " thank you", " when you can"]
+
+
+def with_wrapper(filled: Filled, rng: random.Random, rate: float = 0.3) -> Filled:
+    if not filled.calls or rng.random() >= rate:
+        return filled
+    text = filled.text
+    if rng.random() < 0.6:
+        text = rng.choice(PREFIXES) + text[:1].lower() + text[1:]
+    else:
+        text = text.rstrip("?.!") + rng.choice(SUFFIXES)
+    return Filled(text, filled.calls, filled.setup, filled.first_round)
+
+
 # Common typos: the model must read through them. Applied only to words no argument uses.
 TYPOS = {
     "create": "crate",
@@ -637,7 +755,7 @@ def with_typo(filled: Filled, rng: random.Random, rate: float = 0.12) -> Filled:
     parts = filled.text.split(" ")
     index = next(i for i, part in enumerate(parts) if part.lower() == word)
     parts[index] = TYPOS[word]
-    return Filled(" ".join(parts), filled.calls, filled.setup)
+    return Filled(" ".join(parts), filled.calls, filled.setup, filled.first_round)
 
 
 # --- out of scope ---------------------------------------------------------------------------
@@ -648,20 +766,6 @@ def _(rng: random.Random) -> Filled:
     return Filled(rng.choice(OUT_OF_SCOPE[:10]), [], [])
 
 
-@family("no_tool.heldout")
+@family("no_tool.more")
 def _(rng: random.Random) -> Filled:
     return Filled(rng.choice(OUT_OF_SCOPE[10:]), [], [])
-
-
-# The dev eval set is written only from these families; training never sees them.
-HELD_OUT = {
-    "create_task.quoted",
-    "list_tasks.priority",
-    "update_task.rename",
-    "complete_task.casual",
-    "delete_task.polite",
-    "get_calendar.now",
-    "create_reminder.task",
-    "parallel.create_list",
-    "no_tool.heldout",
-}

@@ -1,0 +1,138 @@
+"""Chat history on the project database: Chainlit's data layer on our ``chainlit_*`` tables.
+
+The data layer runs against a real SQLite file (the task store's); the same round trip
+on PostgreSQL is in ``tests/integration_tests/test_chat_history_postgres.py``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ui.render import langgraph_thread
+
+
+@pytest.fixture
+def store_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``ui.chainlit_store``, imported with Chainlit's app root and .env kept out of the repo."""
+    monkeypatch.setenv("CHAINLIT_APP_ROOT", str(tmp_path / "chainlit-root"))
+    (tmp_path / "chainlit-root").mkdir()
+    monkeypatch.setenv("CHAINLIT_ENV_FILE", str(tmp_path / "no.env"))
+    from ui import chainlit_store
+
+    return chainlit_store
+
+
+def test_every_statement_is_pointed_at_the_prefixed_tables(store_module: Any) -> None:
+    prefix = store_module.prefix_tables
+    assert prefix("SELECT * FROM users WHERE identifier = :i") == (
+        "SELECT * FROM chainlit_users WHERE identifier = :i"
+    )
+    assert prefix('INSERT INTO threads ("id") VALUES (:id)').startswith(
+        "INSERT INTO chainlit_threads"
+    )
+    assert prefix("UPDATE users SET x = 1") == "UPDATE chainlit_users SET x = 1"
+    nested = 'DELETE FROM feedbacks WHERE "forId" IN (SELECT "id" FROM steps WHERE x)'
+    assert prefix(nested) == (
+        'DELETE FROM chainlit_feedbacks WHERE "forId" IN (SELECT "id" FROM chainlit_steps WHERE x)'
+    )
+    joined = "FROM threads t LEFT JOIN steps s ON t.id = s.threadId JOIN elements e"
+    assert prefix(joined) == (
+        "FROM chainlit_threads t LEFT JOIN chainlit_steps s ON t.id = s.threadId "
+        "JOIN chainlit_elements e"
+    )
+    # Columns and already-prefixed names are left alone.
+    assert (
+        prefix('SELECT "userId" FROM chainlit_threads') == 'SELECT "userId" FROM chainlit_threads'
+    )
+
+
+def test_async_urls_follow_the_store_url(store_module: Any) -> None:
+    async_url = store_module.async_url
+    assert async_url("sqlite:////data/taskagent.db") == "sqlite+aiosqlite:////data/taskagent.db"
+    assert async_url("postgresql+psycopg://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    assert async_url("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+
+
+async def round_trip(store_module: Any, url: str | None = None) -> None:
+    """Users, threads, steps and feedback through the data layer, as Chainlit calls it."""
+    from chainlit.types import Feedback, Pagination, ThreadFilter
+    from chainlit.user import User
+
+    layer = store_module.make_data_layer(url)
+    store_module.make_data_layer(url)  # creating the tables twice is fine
+    try:
+        alice = await layer.create_user(User(identifier="alice", metadata={"p": "credentials"}))
+        assert alice is not None and alice.identifier == "alice"
+        thread_id = str(uuid.uuid4())
+        await layer.update_thread(
+            thread_id,
+            name="Plan Q1",
+            user_id=alice.id,
+            metadata={"langgraph_thread": langgraph_thread(thread_id)},
+        )
+        step: dict[str, Any] = {
+            "id": str(uuid.uuid4()),
+            "threadId": thread_id,
+            "name": "execute",
+            "type": "tool",
+            "streaming": False,
+            "input": '[{"tool": "create_task"}]',
+            "output": '[{"ok": true}]',
+            "showInput": "json",
+            "language": "json",
+            "createdAt": "2026-11-18T10:00:00Z",
+            "start": "2026-11-18T10:00:00Z",
+            "end": "2026-11-18T10:00:01Z",
+            "metadata": {},
+            "defaultOpen": False,
+            "autoCollapse": False,
+            "isError": False,
+        }
+        # Outside a Chainlit session, call the method under its "queue until the
+        # first message" decorator.
+        await type(layer).create_step.__wrapped__(layer, step)
+        await layer.upsert_feedback(Feedback(forId=step["id"], value=1, threadId=thread_id))
+
+        thread = await layer.get_thread(thread_id)
+        assert thread is not None and thread["name"] == "Plan Q1"
+        assert thread["userIdentifier"] == "alice"
+        metadata = thread["metadata"]
+        if isinstance(metadata, str):  # SQLite hands JSON back as text
+            import json
+
+            metadata = json.loads(metadata)
+        assert metadata["langgraph_thread"] == f"chat-{thread_id}"
+        [saved] = thread["steps"]
+        assert (saved["name"], saved["output"], saved["feedback"]["value"]) == (  # type: ignore[index]
+            "execute",
+            '[{"ok": true}]',
+            1,
+        )
+        assert await layer.get_thread_author(thread_id) == "alice"
+
+        bob = await layer.create_user(User(identifier="bob"))
+        assert bob is not None
+        listed = await layer.list_threads(Pagination(first=10), ThreadFilter(userId=alice.id))
+        assert [t["id"] for t in listed.data] == [thread_id]
+        nothing = await layer.list_threads(Pagination(first=10), ThreadFilter(userId=bob.id))
+        assert nothing.data == []
+
+        await layer.delete_thread(thread_id)
+        assert await layer.get_thread(thread_id) is None
+    finally:
+        await layer.close()
+
+
+async def test_the_data_layer_round_trips_on_the_task_database(
+    store_module: Any, isolated_data_dir: Path
+) -> None:
+    from taskagent.store import default_store
+
+    await round_trip(store_module)
+    # One SQLite file holds both; the task store's own users table is untouched.
+    assert (isolated_data_dir / "taskagent.db").exists()
+    assert default_store().count_rows()["users"] == 0
