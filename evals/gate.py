@@ -9,6 +9,7 @@ gated at its baseline, and the gap to the target is reported.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,8 @@ def latency_headroom(path: Path = TARGETS_FILE) -> float:
     return float(yaml.safe_load(path.read_text()).get("latency_headroom", 1.0))
 
 
-def accuracy_slack_cases(path: Path = TARGETS_FILE) -> int:
-    return int(yaml.safe_load(path.read_text()).get("accuracy_slack_cases", 0))
+def accuracy_slack_share(path: Path = TARGETS_FILE) -> float:
+    return float(yaml.safe_load(path.read_text()).get("accuracy_slack_share", 0.0))
 
 
 def load_baseline(path: Path = BASELINE_FILE) -> dict[str, Any]:
@@ -67,14 +68,14 @@ def evaluate(
     baseline: dict[str, Any] | None = None,
     headroom: float | None = None,
     totals: dict[str, int] | None = None,
-    slack_cases: int | None = None,
+    slack_share: float | None = None,
 ) -> list[GateLine]:
-    """Each metric against its bar. ``totals`` (cases per metric) turn the accuracy slack
-    in cases into a rate; without them no slack is given."""
+    """Each metric against its bar. With ``totals`` (count per metric), an accuracy baseline
+    allows floor(slack_share x count) cases of run-to-run noise; without them, none."""
     targets = targets if targets is not None else load_targets()
     recorded = (baseline if baseline is not None else load_baseline()).get("metrics", {})
     headroom = headroom if headroom is not None else latency_headroom()
-    slack_cases = slack_cases if slack_cases is not None else accuracy_slack_cases()
+    slack_share = slack_share if slack_share is not None else accuracy_slack_share()
     totals = totals or {}
     lines = []
     for metric in METRICS:
@@ -91,7 +92,7 @@ def evaluate(
                 gate = best * headroom
             else:
                 total = totals.get(metric) or 0
-                gate = best - slack_cases / total if total else best
+                gate = best - math.floor(slack_share * total) / total if total else best
             by = "baseline"
         else:
             gate, by = None, "none"
@@ -111,6 +112,10 @@ def raised_baseline(values: dict[str, float | None], current: dict[str, Any]) ->
             continue
         best = metrics.get(metric)
         better = best is None or (value < best if metric in LOWER_IS_BETTER else value > best)
-        if better:
-            metrics[metric] = round(value, 4 if metric not in LOWER_IS_BETTER else 1)
+        if better:  # rounded towards the bar, so the run that set it still passes it
+            metrics[metric] = (
+                math.ceil(value * 10) / 10
+                if metric in LOWER_IS_BETTER
+                else math.floor(value * 10_000) / 10_000
+            )
     return {**current, "metrics": metrics}

@@ -151,6 +151,9 @@ def test_the_baseline_only_rises() -> None:
     assert raised["metrics"] == current["metrics"]
     raised = gates.raised_baseline({"tool_selection": 0.85, "latency_p95_ms": 800.0}, current)
     assert raised["metrics"] == {"tool_selection": 0.85, "latency_p95_ms": 800.0}
+    # stored towards the bar: the run that set a baseline passes it
+    raised = gates.raised_baseline({"tool_selection": 97 / 202, "latency_p95_ms": 1293.51}, {})
+    assert raised["metrics"] == {"tool_selection": 0.4801, "latency_p95_ms": 1293.6}
 
 
 def test_targets_file_holds_the_spec_targets() -> None:
@@ -215,15 +218,20 @@ def test_an_accuracy_baseline_allows_its_slack_in_cases_and_a_target_none() -> N
     baseline = {"metrics": {"tool_selection": 0.50}}
     totals = {"tool_selection": 200}
     one_case_down = gates.evaluate(
-        {"tool_selection": 0.495}, TARGETS, baseline, totals=totals, slack_cases=2
+        {"tool_selection": 0.495}, TARGETS, baseline, totals=totals, slack_share=0.01
     )[0]
     assert one_case_down.passed and one_case_down.gate == 0.49
     three_down = gates.evaluate(
-        {"tool_selection": 0.485}, TARGETS, baseline, totals=totals, slack_cases=2
+        {"tool_selection": 0.485}, TARGETS, baseline, totals=totals, slack_share=0.01
     )[0]
     assert not three_down.passed
+    small = gates.evaluate(
+        {"chain_completion": 0.0}, TARGETS, {"metrics": {"chain_completion": 1 / 42}},
+        totals={"chain_completion": 42}, slack_share=0.01,
+    )[3]  # fmt: skip
+    assert small.gate == 1 / 42 and not small.passed  # 1% of 42 is no case at all
     at_target = gates.evaluate(
         {"tool_selection": 0.949}, TARGETS, {"metrics": {"tool_selection": 0.96}},
-        totals=totals, slack_cases=2,
+        totals=totals, slack_share=0.01,
     )[0]  # fmt: skip
     assert at_target.gated_by == "target" and not at_target.passed
