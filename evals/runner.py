@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evals.cases import CASES_DIR, Case, load_cases, run_case, score_case
+from evals.cases import CASES_DIR, Case, load_cases, run_case
 
 DEV_CASES = CASES_DIR / "dev.jsonl"
 TIER_CHOICES = {"primary": "primary", "emergency": "emergency"}
@@ -172,7 +172,3 @@ def _tier_counts(outcomes: list[dict[str, Any]]) -> dict[str, int]:
         counts[outcome.get("tier", "?")] = counts.get(outcome.get("tier", "?"), 0) + 1
     return counts
 
-
-def rescore(case: Case, outcome: dict[str, Any]) -> dict[str, Any]:
-    """Recompute a stored outcome's verdicts (after a matcher change)."""
-    return outcome | score_case(case, outcome.get("calls") or [])
