@@ -171,4 +171,3 @@ def _tier_counts(outcomes: list[dict[str, Any]]) -> dict[str, int]:
     for outcome in outcomes:
         counts[outcome.get("tier", "?")] = counts.get(outcome.get("tier", "?"), 0) + 1
     return counts
-
