@@ -154,6 +154,37 @@ def chain_complete(case: Case, actual: list[dict[str, Any]]) -> bool:
     return True
 
 
+def _same_target(expected: dict[str, Any], actual: dict[str, Any]) -> bool:
+    """The write acts on the task/project the case expects, where the case names one."""
+    wanted = expected.get("arguments") or {}
+    got = actual.get("arguments") or {}
+    return all(
+        values_match(key, wanted[key], got.get(key))
+        for key in ("task_id", "project_id")
+        if key in wanted
+    )
+
+
+def unrequested_writes(case: Case, actual: list[dict[str, Any]]) -> int:
+    """Writes that ran although the case does not ask for them: a write tool it does not
+    expect, one more than it expects, or the expected tool on another task or project.
+    The worst error an agent can make: a wrong answer can be retried, a completed or
+    deleted task is the user's loss."""
+    remaining = [c for c in case.expected_calls if c["name"] not in READ_ONLY_TOOLS]
+    count = 0
+    for call in actual:
+        if call["name"] in READ_ONLY_TOOLS or not call.get("ok", True):
+            continue
+        match = next(
+            (e for e in remaining if e["name"] == call["name"] and _same_target(e, call)), None
+        )
+        if match is None:
+            count += 1
+        else:
+            remaining.remove(match)
+    return count
+
+
 def score_case(case: Case, calls: list[dict[str, Any]]) -> dict[str, bool | None]:
     """The per-case verdicts; ``None`` where a metric does not apply to the case."""
     return {
@@ -209,6 +240,7 @@ async def run_case(case: Case, tiers: str | None = None) -> dict[str, Any]:
         "category": case.category,
         **verdicts,
         "passed": all(v is not False for v in verdicts.values()),
+        "unrequested_writes": unrequested_writes(case, calls),
         "json_checks": [bool(check.get("valid")) for check in result.json_checks],
         "json_errors": [c.get("error") for c in result.json_checks if not c.get("valid")],
         "model_calls": result.model_calls,

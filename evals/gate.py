@@ -88,8 +88,10 @@ def evaluate(
         if reached:
             gate, by = target, "target"
         elif best is not None:
-            if metric in LOWER_IS_BETTER:
+            if metric == "latency_p95_ms":
                 gate = best * headroom
+            elif metric in LOWER_IS_BETTER:  # a count: no headroom
+                gate = best
             else:
                 total = totals.get(metric) or 0
                 gate = best - math.floor(slack_share * total) / total if total else best

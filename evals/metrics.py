@@ -16,7 +16,14 @@ from typing import Any
 from deepeval.metrics import BaseMetric
 from deepeval.test_case import LLMTestCase, ToolCall
 
-from evals.cases import Case, chain_complete, has_expected_arguments, is_chain, names_match
+from evals.cases import (
+    Case,
+    chain_complete,
+    has_expected_arguments,
+    is_chain,
+    names_match,
+    unrequested_writes,
+)
 from evals.cases import arguments_match as _arguments_match
 
 METRICS = (
@@ -25,8 +32,9 @@ METRICS = (
     "json_validity",
     "chain_completion",
     "latency_p95_ms",
+    "unrequested_writes",
 )
-LOWER_IS_BETTER = {"latency_p95_ms"}
+LOWER_IS_BETTER = {"latency_p95_ms", "unrequested_writes"}
 
 
 def to_test_case(case: Case, outcome: dict[str, Any]) -> LLMTestCase:
@@ -223,6 +231,13 @@ def aggregate(test_cases: list[LLMTestCase]) -> dict[str, dict[str, Any]]:
         "value": sum(checks) / len(checks) if checks else None,
         "passed": sum(checks),
         "total": len(checks),
+    }
+    # Cases with at least one write nobody asked for (target 0), and the writes themselves.
+    wrong = [unrequested_writes(_case(tc), _calls(tc)) for tc in test_cases]
+    summary["unrequested_writes"] = {
+        "value": sum(1 for n in wrong if n),
+        "writes": sum(wrong),
+        "total": len(wrong),
     }
     latencies = [float((tc.metadata or {}).get("latency_ms") or 0.0) for tc in test_cases]
     summary["latency_p95_ms"] = {

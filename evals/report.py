@@ -32,12 +32,16 @@ def metric_totals(system: dict[str, Any]) -> dict[str, int]:
 def _rate(metric: str, value: float | None) -> str:
     if value is None:
         return "n/a"
+    if metric == "unrequested_writes":
+        return f"{value:.0f}"
     return f"{value:.0f} ms" if metric in LOWER_IS_BETTER else f"{value:.1%}"
 
 
 def _bar(metric: str, value: float | None) -> str:
     if value is None:
         return "—"
+    if metric == "unrequested_writes":
+        return f"≤{value:.0f}"
     return f"<{value:.0f} ms" if metric in LOWER_IS_BETTER else f">{value:.0%}"
 
 

@@ -18,14 +18,13 @@ from langgraph.types import Checkpointer
 
 from graph.config import load_settings
 from graph.context import Context
-from graph.state import InputState, State
+from graph.state import InputState, State, requested_writes_left
 from nodes.classify import classify
 from nodes.execute import execute
 from nodes.fallback import fallback
 from nodes.plan import plan
 from nodes.respond import respond
 from nodes.verify import verify
-from taskagent.tools import READ_ONLY_TOOLS
 
 
 def route_after_classify(state: State) -> Literal["plan", "respond"]:
@@ -51,16 +50,15 @@ def route_after_verify(state: State) -> Literal["execute", "plan", "fallback", "
     return "respond"
 
 
-def remaining_intents(state: State) -> list[str]:
-    """Write actions the request asked for that no successful call has done yet."""
-    done = {result["name"] for result in state.tool_results if result.get("ok")}
-    return [i for i in state.intents if i not in done and i not in READ_ONLY_TOOLS]
-
-
 def route_after_execute(state: State) -> Literal["plan", "respond"]:
     """Go round again only while a model is mid-chain and the budget allows."""
     last_ok = all(result.get("ok") for result in state.tool_results)
-    if state.tier != "emergency" and state.steps_left > 0 and last_ok and remaining_intents(state):
+    if (
+        state.tier != "emergency"
+        and state.steps_left > 0
+        and last_ok
+        and requested_writes_left(state)
+    ):
         return "plan"
     return "respond"
 

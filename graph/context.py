@@ -15,12 +15,26 @@ from typing import Any
 
 from graph.config import TIER_ORDER, load_settings
 
+# The longest message a turn accepts (classify's check). Adapters that save history (REST,
+# MCP) refuse longer messages up front, so an oversized one never reaches a checkpoint.
+MAX_MESSAGE_CHARS = 4000
+
+# Who a run acts for when no user is given and TASKAGENT_USER is unset.
+DEFAULT_USER = "local"
+
 
 @dataclass(kw_only=True)
 class Context:
     """Who the agent acts for, which clock it reads, and how hard it tries."""
 
-    user: str = field(default="local", metadata={"description": "User every tool call runs as."})
+    # Empty means "not given": a user passed explicitly (even one named "local") always
+    # wins; only an unset user falls back to TASKAGENT_USER, then to "local".
+    user: str = field(
+        default="",
+        metadata={
+            "description": "User every tool call runs as (unset: TASKAGENT_USER, else local)."
+        },
+    )
     now: str = field(
         default="",
         metadata={
@@ -39,11 +53,28 @@ class Context:
         default=1, metadata={"description": "Repairs of an invalid tool call."}
     )
     max_message_chars: int = field(
-        default=4000, metadata={"description": "Longest accepted message."}
+        default=MAX_MESSAGE_CHARS, metadata={"description": "Longest accepted message."}
+    )
+    arbitration: str = field(
+        default="agreement",
+        metadata={
+            "description": (
+                "How the planner combines its parts when the rules tier is in the order: "
+                "agreement (the rule plan runs when the intent classifier agrees with it, "
+                "else the model is asked) or off (model first, rules on failure)."
+            )
+        },
+    )
+    classifier_confidence: float = field(
+        default=0.8,
+        metadata={"description": "Least per-tool certainty for the classifier's vote to count."},
     )
 
     def __post_init__(self) -> None:
-        """Fill fields left at their default from the environment, then the config file."""
+        """Fill fields left at their default from the environment, then the config file.
+
+        ``user``'s default is the empty "not given", so an explicit user is never replaced.
+        """
         agent_defaults = load_settings().agent
         for f in fields(self):
             if getattr(self, f.name) != f.default:
@@ -56,6 +87,8 @@ class Context:
                 TypeError, ValueError
             ):  # a malformed override keeps the default
                 setattr(self, f.name, cast(raw))
+        if not self.user:
+            self.user = DEFAULT_USER
 
     def clock(self) -> datetime:
         """The run's 'now': pinned when ``now`` is set, else the wall clock."""

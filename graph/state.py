@@ -33,6 +33,8 @@ class State(InputState):
     route: Route = "plan"
     notice: str | None = None  # a plain-words reason for decline/invalid
     intents: list[str] = field(default_factory=list)  # tools the request seems to need
+    # the intent classifier's vote: the tool set it predicts, when it is confident enough
+    classifier_tools: list[str] | None = None
 
     # model tiers
     tier: str = "primary"
@@ -69,3 +71,18 @@ def latest_user_text(state: State) -> str:
                 )
             return str(content)
     return ""
+
+
+def requested_writes_left(state: State) -> list[str]:
+    """Write actions the request asked for that no successful call has done yet.
+
+    ``intents`` lists one entry per clause, so "complete task 1 and task 2" asks for two
+    ``complete_task`` calls: each successful call uses up one entry.
+    """
+    from taskagent.tools import READ_ONLY_TOOLS  # the domain's registry, not a graph concern
+
+    left = [intent for intent in state.intents if intent not in READ_ONLY_TOOLS]
+    for result in state.tool_results:
+        if result.get("ok") and result["name"] in left:
+            left.remove(result["name"])
+    return left

@@ -1,19 +1,24 @@
-"""classify: is this message a task request at all?
+"""classify: is this message a task request at all, and which tools does it need?
 
 Starts every turn: resets the per-turn state, rejects empty or oversized input,
 declines out-of-scope requests without touching a tool, and picks the first model
-tier that may be tried. Deterministic and fast (no model call), so a weather
-question costs microseconds, not a model round trip.
+tier that may be tried. Two readings decide, neither of them a generative model: the
+rules' patterns and, where it is installed, the learned intent classifier
+(:mod:`graph.intents`, a sentence embedding and a linear head, a few milliseconds).
+When the classifier is confident, its tool set is the request's intents, which the
+planner arbitrates with and verify holds every write to.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from langgraph.runtime import Runtime
 from langgraph.types import Overwrite
 
 from graph.context import Context
+from graph.intents import IntentPrediction, load_classifier
 from graph.models import tier_gate
 from graph.state import State, latest_user_text
 from taskagent.rules import detect_intents, is_in_scope
@@ -57,6 +62,7 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "steps_left": context.max_plan_steps,
         "tier_failed": False,
         "intents": [],
+        "classifier_tools": None,
     }
     if not text:
         return update | {"route": "invalid", "notice": "Your message was empty. What should I do?"}
@@ -69,6 +75,36 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 "nothing was changed."
             ),
         }
-    if not is_in_scope(text, has_focus_task=state.focus_task_id is not None):
+    intents = detect_intents(text)
+    vote = await _classifier_vote(text, context)
+    in_scope = is_in_scope(text, has_focus_task=state.focus_task_id is not None)
+    if vote is not None and not intents and (vote.tools or in_scope):
+        in_scope = bool(vote.tools)  # the classifier reads idioms the patterns miss
+    if not in_scope:
         return update | {"route": "decline", "notice": DECLINE}
-    return update | {"route": "plan", "intents": detect_intents(text)}
+    if vote is not None:
+        intents = merge_intents(intents, vote.tools)
+    return update | {
+        "route": "plan",
+        "intents": intents,
+        "classifier_tools": None if vote is None else sorted(vote.tools),
+    }
+
+
+async def _classifier_vote(text: str, context: Context) -> IntentPrediction | None:
+    """The classifier's prediction when it is installed and confident, else None."""
+    classifier = await asyncio.to_thread(load_classifier)
+    if classifier is None:
+        return None
+    prediction = await asyncio.to_thread(classifier.predict, text)
+    return prediction if prediction.confidence >= context.classifier_confidence else None
+
+
+def merge_intents(rule_intents: list[str], classifier_tools: frozenset[str]) -> list[str]:
+    """The classifier's tools, in the rules' order and with their counts where they agree.
+
+    "complete task 1 and task 2" is one clause but two completes: the rules' count stays.
+    """
+    merged = [intent for intent in rule_intents if intent in classifier_tools]
+    merged += sorted(t for t in classifier_tools if t not in merged)
+    return merged

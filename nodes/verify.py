@@ -8,10 +8,11 @@ Every raw model output meant to be a tool call is recorded as valid or invalid i
 Schema-valid is not enough for a small model, so model calls are also checked for
 grounding in the request: ids must come from the message, the conversation's focus
 task or an earlier result (a model must never delete task 123456789 because it
-made it up), titles must share a word with the message, and when the deterministic
-reading of the message is sure which write action is wanted, a different write
-action is rejected. Grounding failures are repaired like schema errors but do not
-count against JSON validity.
+made it up), titles must share a word with the message, and every write must be one
+the request asks for, in the first round and after a lookup alike: a continuation may
+only make a write the request named and has not had yet, on a task whose title the
+request names (see :func:`unrequested`). Grounding failures are repaired like schema
+errors but do not count against JSON validity.
 
 An invalid batch gets ``max_repairs`` repair rounds with the error fed back to the
 same tier; after that the tier has failed and routing hands over to fallback.
@@ -29,7 +30,7 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from graph.state import State, latest_user_text
+from graph.state import State, latest_user_text, requested_writes_left
 from taskagent.tools import READ_ONLY_TOOLS, TOOL_NAMES, ToolArgumentError, validate_call
 
 # Fields a later call may leave out when an earlier call in the same batch creates
@@ -38,6 +39,8 @@ BINDABLE = {
     "project_id": ("create_project", {"create_task", "list_tasks"}),
     "task_id": ("create_task", {"create_reminder", "update_task", "complete_task", "delete_task"}),
 }
+# Writes that change what is already there: never without the request asking for them.
+CHANGES_EXISTING_TASKS = frozenset({"update_task", "complete_task", "delete_task"})
 _PLACEHOLDER = re.compile(r"^\s*(?:\$|\{\{|<|null|none|new|id|\?)", re.I)
 
 
@@ -110,13 +113,77 @@ _STOP_WORDS = {
 }
 
 
+def _stems(text: str) -> set[str]:
+    """Content words, cut to five letters so "budget" meets "budgeting"."""
+    return {word[:5] for word in _WORD.findall(text.lower())} - {w[:5] for w in _STOP_WORDS}
+
+
+def _looked_up(state: State) -> dict[int, str]:
+    """Tasks this turn's lookups returned: id -> title."""
+    found: dict[int, str] = {}
+    for result in state.tool_results:
+        if result.get("name") == "list_tasks" and result.get("ok"):
+            for task in (result.get("result") or {}).get("tasks") or []:
+                found[int(task["id"])] = str(task.get("title") or "")
+    return found
+
+
+def _result_ids(state: State) -> set[int]:
+    """Ids of what this turn's calls created or returned."""
+    ids: set[int] = set()
+    for result in state.tool_results:
+        body = result.get("result") or {}
+        for key in ("task", "project", "reminder"):
+            entity = body.get(key)
+            if isinstance(entity, dict) and isinstance(entity.get("id"), int):
+                ids.add(entity["id"])
+    return ids | set(_looked_up(state))
+
+
+def unrequested(
+    name: str, arguments: dict[str, Any], request: str, state: State, asked: list[str]
+) -> str | None:
+    """Why a model's write is not what the request asks for, or None if it is.
+
+    Applies in every round: the first plan and the plan after a lookup alike. ``asked`` is
+    the request's writes not yet used up (by earlier results or earlier calls in this
+    batch); the caller removes the ones this batch takes.
+    """
+    if name in READ_ONLY_TOOLS:
+        return None
+    request_ids = {int(n) for n in _NUMBER.findall(request)}
+    if state.intents:
+        writes = [i for i in state.intents if i not in READ_ONLY_TOOLS]
+        if not writes:
+            return f"{name}: the request only asks to look things up ({', '.join(state.intents)})"
+        if name not in asked:
+            # "complete task 1 and 2" is one clause that names two tasks
+            target = arguments.get("task_id")
+            named_twice = name in writes and isinstance(target, int) and target in request_ids
+            if not named_twice:
+                if state.scratch:
+                    return f"{name}: the request does not ask for another {name}"
+                return f"{name}: the request asks for {' and '.join(writes)}"
+    elif name in CHANGES_EXISTING_TASKS:
+        return f"{name}: the request does not ask to change an existing task"
+    task_id = arguments.get("task_id")
+    if isinstance(task_id, int) and task_id not in request_ids and task_id != state.focus_task_id:
+        titles = _looked_up(state)
+        if task_id in titles:
+            wanted = _stems(request)
+            scores = {i: len(_stems(title) & wanted) for i, title in titles.items()}
+            if scores[task_id] == 0 or scores[task_id] < max(scores.values()):
+                return (
+                    f"{name}: task {task_id} “{titles[task_id]}” is not the task the request names"
+                )
+    return None
+
+
 def ungrounded(name: str, arguments: dict[str, Any], request: str, state: State) -> str | None:
     """Why a schema-valid model call does not fit the request, or None if it does."""
-    known_ids = {int(n) for n in _NUMBER.findall(request)}
+    known_ids = {int(n) for n in _NUMBER.findall(request)} | _result_ids(state)
     if state.focus_task_id is not None:
         known_ids.add(state.focus_task_id)
-    for message in state.scratch:  # ids seen in this turn's tool results
-        known_ids |= {int(n) for n in _NUMBER.findall(str(message.content))}
     for key in ("task_id", "project_id"):
         value = arguments.get(key)
         if isinstance(value, int) and value not in known_ids:
@@ -131,12 +198,6 @@ def ungrounded(name: str, arguments: dict[str, Any], request: str, state: State)
         verbatim = text.lower().strip() in request.lower()
         if echoes_a_tool or not (shares_a_word or verbatim):
             return f"{name}: the {field_name} must come from the request"
-    expected = [i for i in state.intents if i not in READ_ONLY_TOOLS]
-    if not state.scratch and name not in READ_ONLY_TOOLS:
-        if not expected and state.intents:
-            return f"{name}: the request only asks to look things up ({', '.join(state.intents)})"
-        if expected and name not in expected:
-            return f"{name}: the request asks for {' and '.join(expected)}"
     return None
 
 
@@ -152,6 +213,8 @@ async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     errors: list[str] = []
     earlier: list[str] = []
     request = latest_user_text(state)
+    asked = requested_writes_left(state)  # used up call by call, in this batch too
+    seen = {(r["name"], json.dumps(r["arguments"], sort_keys=True)) for r in state.tool_results}
     for raw in proposed:
         try:
             if raw.error:
@@ -167,7 +230,22 @@ async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             normalised = checked.model_dump(mode="json", exclude_unset=True)
             for key in bind:
                 normalised.pop(key, None)
-            problem = ungrounded(raw.name, normalised, request, state) if is_model else None
+            # Small models repeat themselves, within a reply or mid-chain: run each distinct
+            # call once, and don't count a repeat against the request's writes.
+            signature = (raw.name, json.dumps(normalised, sort_keys=True))
+            if signature in seen:
+                checks.append({"tier": state.tier, "tool": raw.name, "valid": True})
+                continue
+            seen.add(signature)
+            problem = (
+                ungrounded(raw.name, normalised, request, state)
+                or unrequested(raw.name, normalised, request, state, asked)
+                if is_model
+                # the rules are held to the classifier's reading where it has one
+                else unrequested(raw.name, normalised, request, state, asked)
+                if state.classifier_tools is not None
+                else None
+            )
             if problem:
                 errors.append(problem)
                 checks.append(
@@ -189,6 +267,8 @@ async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 }
             )
             earlier.append(raw.name)
+            if raw.name in asked:
+                asked.remove(raw.name)
             checks.append({"tier": state.tier, "tool": raw.name, "valid": True})
         except (ToolArgumentError, json.JSONDecodeError) as exc:
             errors.append(str(exc))
@@ -199,14 +279,6 @@ async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         checks.append({"tier": state.tier, "tool": None, "valid": False, "error": error})
         errors.append(error)
 
-    # Small models repeat themselves, within a reply or mid-chain; run each distinct call once.
-    seen = {(r["name"], json.dumps(r["arguments"], sort_keys=True)) for r in state.tool_results}
-    fresh = []
-    for call in valid:
-        signature = (call["name"], json.dumps(call["arguments"], sort_keys=True))
-        if signature not in seen:
-            seen.add(signature)
-            fresh.append(call)
     update: dict[str, Any] = {"json_checks": checks if is_model else []}
     if errors:
         repairs = state.repairs + 1
@@ -217,4 +289,4 @@ async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             # Out of repairs: this tier has failed. The rule planner never gets a repair.
             "tier_failed": not is_model or repairs > context.max_repairs,
         }
-    return update | {"pending_calls": fresh, "verify_error": None}
+    return update | {"pending_calls": valid, "verify_error": None}

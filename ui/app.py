@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import chainlit as cl
+from chainlit import socket as chainlit_socket
 from chainlit.data import get_data_layer
 from chainlit.types import CommandDict, ThreadDict
 from chainlit.utils import utc_now
@@ -27,7 +28,12 @@ from langgraph.types import Command
 
 from graph.agent import Agent, open_agent
 from ui import render
-from ui.chainlit_store import TaskAgentDataLayer, check_credentials, make_data_layer
+from ui.chainlit_store import (
+    TaskAgentDataLayer,
+    check_credentials,
+    is_thread_id,
+    make_data_layer,
+)
 
 log = logging.getLogger("taskagent.ui")
 
@@ -50,6 +56,23 @@ async def get_agent() -> Agent:
             _agent = await stack.enter_async_context(open_agent())
             _stack = stack
     return _agent
+
+
+async def connect_with_a_checked_thread_id(sid: str, environ: Any, auth: Any) -> Any:
+    """Chainlit's socket ``connect``, after refusing a ``threadId`` that is not a UUID.
+
+    Chainlit trusts the browser's ``threadId`` and its data layer once joined thread ids
+    into SQL text (the security review's SQL injection, docs/security.md): refuse here,
+    at our boundary, before Chainlit or the data layer sees it.
+    """
+    thread_id = auth.get("threadId") if isinstance(auth, dict) else None
+    if thread_id and not is_thread_id(thread_id):  # empty: a new chat, as Chainlit reads it
+        log.warning("refused a socket whose threadId is not a UUID")
+        raise ConnectionRefusedError("invalid thread id")
+    return await chainlit_socket.connect(sid, environ, auth)
+
+
+chainlit_socket.sio.on("connect", connect_with_a_checked_thread_id)
 
 
 @cl.on_app_startup

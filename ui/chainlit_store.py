@@ -1,13 +1,23 @@
-"""Chat history on the project database: Chainlit's SQLAlchemy data layer, our tables.
+"""Chat history: Chainlit's SQLAlchemy data layer, on its own database, hardened.
 
 Chainlit's :class:`~chainlit.data.sql_alchemy.SQLAlchemyDataLayer` saves users, threads,
 steps, elements and feedback, but creates no tables, and its SQL names them ``users``,
-``threads``... The task store already has a ``users`` table, so here the chat tables
-are ``chainlit_users``, ``chainlit_threads``, ``chainlit_steps``, ``chainlit_elements``
-and ``chainlit_feedbacks``: :func:`prefix_tables` rewrites each statement the data layer
-runs, and :func:`create_tables` creates them idempotently on the same database as the
-task store (:func:`taskagent.settings.database_url`): the SQLite file in the data
-directory by default, PostgreSQL when ``DATABASE_URL`` is set.
+``threads``... Here the chat tables are ``chainlit_users``, ``chainlit_threads``,
+``chainlit_steps``, ``chainlit_elements`` and ``chainlit_feedbacks``: :func:`prefix_tables`
+rewrites each statement the data layer runs, and :func:`create_tables` creates them
+idempotently.
+
+Security boundary (docs/security.md). Chainlit 2.12 takes ``threadId`` from the browser's
+socket auth unchecked and joins thread ids into SQL text in ``get_all_user_threads``, so a
+crafted id read any row of the database, the task store's password hashes included.
+Three controls, each tested:
+
+* thread ids that are not UUIDs are refused at the socket (:func:`ui.app`) and again
+  here, before any statement runs (:func:`is_thread_id`);
+* :meth:`TaskAgentDataLayer.get_all_user_threads` binds every thread id as a parameter;
+* the chat history lives apart from the task store (:func:`chat_database_url`): its own
+  SQLite file (``chat.db`` in the data directory), or its own schema
+  (``taskagent_chat``) on PostgreSQL, or ``TASKAGENT_CHAT_DATABASE_URL``.
 
 Chainlit accounts are only a mirror: sign-in checks the task store's own users
 (Argon2, the same accounts as the REST API), see :func:`check_credentials`.
@@ -15,13 +25,23 @@ Chainlit accounts are only a mirror: sign-in checks the task store's own users
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import uuid
 from typing import Any
 
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
-from sqlalchemy import Engine, text
+from chainlit.element import ElementDict
+from chainlit.step import StepDict
+from chainlit.types import FeedbackDict, ThreadDict
+from sqlalchemy import Engine, create_engine, text
 
-from taskagent.settings import database_url
+from taskagent.settings import data_dir, postgres_url
+
+log = logging.getLogger("taskagent.ui")
+
+CHAT_SCHEMA = "taskagent_chat"  # on PostgreSQL, the chat tables' own schema
 
 TABLES = ("users", "threads", "steps", "elements", "feedbacks")
 PREFIX = "chainlit_"
@@ -115,10 +135,51 @@ def _ddl(postgres: bool) -> list[str]:
     ]
 
 
+def is_thread_id(value: Any) -> bool:
+    """Chainlit makes thread ids with ``uuid4``: anything else is refused, never queried."""
+    if not isinstance(value, str) or len(value) != 36:
+        return False
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
+
+
+def chat_database_url() -> str:
+    """Where chat history lives: never the task store's tables (see the module docstring)."""
+    explicit = os.environ.get("TASKAGENT_CHAT_DATABASE_URL", "").strip()
+    if explicit:
+        return explicit
+    postgres = postgres_url()
+    if postgres:
+        return postgres
+    return f"sqlite:///{data_dir() / 'chat.db'}"
+
+
+def _sync_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _is_postgres(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://", "postgresql+"))
+
+
+def _connect_args(url: str) -> dict[str, Any]:
+    if _is_postgres(url):  # every chat statement resolves its tables in the chat schema
+        return {"options": f"-c search_path={CHAT_SCHEMA}"}
+    return {"timeout": 15}
+
+
 def create_tables(engine: Engine) -> None:
     """Create the chat tables if they are missing (safe to run at every start)."""
     postgres = engine.dialect.name == "postgresql"
     with engine.begin() as connection:
+        if postgres:
+            connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {CHAT_SCHEMA}"))
+            connection.execute(text(f"SET LOCAL search_path TO {CHAT_SCHEMA}"))
         for statement in _ddl(postgres):
             connection.execute(text(statement))
 
@@ -133,21 +194,211 @@ def async_url(url: str) -> str:
     return url
 
 
+class RefusedThreadId(ValueError):
+    """A thread id that is not a UUID reached the data layer: nothing was run."""
+
+
+def _refuse_bad_thread_ids(parameters: dict[str, Any]) -> None:
+    for key in ("threadId", "thread_id"):
+        value = parameters.get(key)
+        if value is not None and not is_thread_id(value):
+            raise RefusedThreadId(f"refused a {key} that is not a UUID")
+
+
 class TaskAgentDataLayer(SQLAlchemyDataLayer):
-    """Chainlit's SQLAlchemy data layer on the ``chainlit_*`` tables."""
+    """Chainlit's SQLAlchemy data layer on the ``chainlit_*`` tables, thread ids checked."""
 
     async def execute_sql(self, query: str, parameters: dict[str, Any]) -> Any:
+        _refuse_bad_thread_ids(parameters)
         return await super().execute_sql(prefix_tables(query), parameters)
+
+    async def get_thread(self, thread_id: str) -> ThreadDict | None:
+        if not is_thread_id(thread_id):
+            return None
+        return await super().get_thread(thread_id)
+
+    async def get_thread_author(self, thread_id: str) -> str:
+        if not is_thread_id(thread_id):
+            raise RefusedThreadId("refused a thread id that is not a UUID")
+        return await super().get_thread_author(thread_id)
+
+    async def update_thread(self, thread_id: str, *args: Any, **kwargs: Any) -> None:
+        if not is_thread_id(thread_id):  # a crafted id is never saved, so never listed
+            log.warning("refused to save a thread whose id is not a UUID")
+            return
+        await super().update_thread(thread_id, *args, **kwargs)
+
+    async def delete_thread(self, thread_id: str) -> None:
+        if not is_thread_id(thread_id):
+            return
+        await super().delete_thread(thread_id)
+
+    async def get_all_user_threads(
+        self, user_id: str | None = None, thread_id: str | None = None
+    ) -> list[ThreadDict] | None:
+        """Chainlit's listing with every thread id bound (its own joins them into the SQL)."""
+        if thread_id is not None and not is_thread_id(thread_id):
+            thread_id = None
+        threads = await self.execute_sql(
+            query=_USER_THREADS,
+            parameters={
+                "user_id": user_id,
+                "thread_id": thread_id,
+                "limit": self.user_thread_limit,
+            },
+        )
+        if not isinstance(threads, list):
+            return None
+        ids = [str(row["thread_id"]) for row in threads if is_thread_id(row["thread_id"])]
+        if not ids:
+            return []
+        bound = {f"tid{n}": value for n, value in enumerate(ids)}
+        placeholders = ", ".join(f":{name}" for name in bound)
+        steps = await self.execute_sql(
+            query=_THREAD_STEPS.format(ids=placeholders), parameters=bound
+        )
+        elements = await self.execute_sql(
+            query=_THREAD_ELEMENTS.format(ids=placeholders), parameters=bound
+        )
+        return _assemble_threads(
+            [row for row in threads if row["thread_id"] in ids],
+            steps if isinstance(steps, list) else [],
+            elements if isinstance(elements, list) else [],
+        )
+
+
+_USER_THREADS = """
+    SELECT t."id" AS thread_id, t."createdAt" AS thread_createdat, t."name" AS thread_name,
+        t."userId" AS user_id, t."userIdentifier" AS user_identifier,
+        t."tags" AS thread_tags, t."metadata" AS thread_metadata,
+        MAX(s."createdAt") AS updatedAt
+    FROM threads t
+    LEFT JOIN steps s ON t."id" = s."threadId"
+    WHERE t."userId" = :user_id OR t."id" = :thread_id
+    GROUP BY t."id", t."createdAt", t."name", t."userId", t."userIdentifier", t."tags",
+        t."metadata"
+    ORDER BY updatedAt DESC NULLS LAST
+    LIMIT :limit
+"""
+
+_THREAD_STEPS = """
+    SELECT s."id" AS step_id, s."name" AS step_name, s."type" AS step_type,
+        s."threadId" AS step_threadid, s."parentId" AS step_parentid,
+        s."streaming" AS step_streaming, s."waitForAnswer" AS step_waitforanswer,
+        s."isError" AS step_iserror, s."metadata" AS step_metadata, s."tags" AS step_tags,
+        s."input" AS step_input, s."output" AS step_output, s."createdAt" AS step_createdat,
+        s."start" AS step_start, s."end" AS step_end, s."generation" AS step_generation,
+        s."showInput" AS step_showinput, s."language" AS step_language,
+        f."value" AS feedback_value, f."comment" AS feedback_comment, f."id" AS feedback_id
+    FROM steps s LEFT JOIN feedbacks f ON s."id" = f."forId"
+    WHERE s."threadId" IN ({ids})
+    ORDER BY s."createdAt" ASC
+"""
+
+_THREAD_ELEMENTS = """
+    SELECT e."id" AS element_id, e."threadId" AS element_threadid, e."type" AS element_type,
+        e."chainlitKey" AS element_chainlitkey, e."url" AS element_url,
+        e."objectKey" AS element_objectkey, e."name" AS element_name,
+        e."display" AS element_display, e."size" AS element_size,
+        e."language" AS element_language, e."page" AS element_page,
+        e."forId" AS element_forid, e."mime" AS element_mime, e."props" AS props
+    FROM elements e
+    WHERE e."threadId" IN ({ids})
+"""
+
+
+def _assemble_threads(
+    threads: list[dict[str, Any]], steps: list[dict[str, Any]], elements: list[dict[str, Any]]
+) -> list[ThreadDict]:
+    """The same ``ThreadDict`` shapes Chainlit's own listing builds from these rows."""
+    by_id: dict[str, ThreadDict] = {}
+    for row in threads:
+        by_id[row["thread_id"]] = ThreadDict(
+            id=row["thread_id"],
+            createdAt=row["thread_createdat"],
+            name=row["thread_name"],
+            userId=row["user_id"],
+            userIdentifier=row["user_identifier"],
+            tags=row["thread_tags"],
+            metadata=row["thread_metadata"],
+            steps=[],
+            elements=[],
+        )
+    for row in steps:
+        thread = by_id.get(row["step_threadid"])
+        if thread is None:
+            continue
+        feedback = None
+        if row["feedback_value"] is not None:
+            feedback = FeedbackDict(
+                forId=row["step_id"],
+                id=row.get("feedback_id"),
+                value=row["feedback_value"],
+                comment=row.get("feedback_comment"),
+            )
+        thread["steps"].append(
+            StepDict(
+                id=row["step_id"],
+                name=row["step_name"],
+                type=row["step_type"],
+                threadId=row["step_threadid"],
+                parentId=row.get("step_parentid"),
+                streaming=row.get("step_streaming", False),
+                waitForAnswer=row.get("step_waitforanswer"),
+                isError=row.get("step_iserror"),
+                metadata=row["step_metadata"] if row.get("step_metadata") is not None else {},
+                tags=row.get("step_tags"),
+                input=(
+                    row.get("step_input", "")
+                    if row.get("step_showinput") not in (None, "false")
+                    else ""
+                ),
+                output=row.get("step_output", ""),
+                createdAt=row.get("step_createdat"),
+                start=row.get("step_start"),
+                end=row.get("step_end"),
+                generation=row.get("step_generation"),
+                showInput=row.get("step_showinput"),
+                language=row.get("step_language"),
+                feedback=feedback,
+            )
+        )
+    for row in elements:
+        thread = by_id.get(row["element_threadid"])
+        if thread is None:
+            continue
+        thread["elements"].append(  # type: ignore[union-attr]  # built as [] above
+            ElementDict(
+                id=row["element_id"],
+                threadId=row["element_threadid"],
+                type=row["element_type"],
+                chainlitKey=row.get("element_chainlitkey"),
+                url=row.get("element_url"),
+                objectKey=row.get("element_objectkey"),
+                name=row["element_name"],
+                display=row["element_display"],
+                size=row.get("element_size"),
+                language=row.get("element_language"),
+                autoPlay=row.get("element_autoPlay"),
+                playerConfig=row.get("element_playerconfig"),
+                page=row.get("element_page"),
+                props=row.get("props", "{}"),
+                forId=row.get("element_forid"),
+                mime=row.get("element_mime"),
+            )
+        )
+    return list(by_id.values())
 
 
 def make_data_layer(url: str | None = None) -> TaskAgentDataLayer:
-    """The data layer for ``url`` (default: the task store's database), tables created."""
-    from taskagent.store import store_for
-
-    url = url or database_url()
-    create_tables(store_for(url).engine)  # the store's engine also creates the task tables
-    connect_args: dict[str, Any] = {"timeout": 15} if url.startswith("sqlite") else {}
-    return TaskAgentDataLayer(conninfo=async_url(url), connect_args=connect_args)
+    """The data layer for ``url`` (default :func:`chat_database_url`), tables created."""
+    url = _sync_url(url or chat_database_url())
+    engine = create_engine(url, connect_args=_connect_args(url))
+    try:
+        create_tables(engine)
+    finally:
+        engine.dispose()
+    return TaskAgentDataLayer(conninfo=async_url(url), connect_args=_connect_args(url))
 
 
 def check_credentials(username: str, password: str) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ and determinism; the last one runs the real embedded model. Screenshots go to
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -129,7 +130,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebChat]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)  # expect() waits as long as locators do
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
@@ -174,10 +177,30 @@ def signed_in(page: Any) -> None:
     page.locator("#command-button").wait_for()
 
 
+def idle(page: Any) -> None:
+    """Wait for the app's own signals that no turn is running.
+
+    Chainlit swaps the send button for ``#stop-button`` from ``task_start`` to
+    ``task_end``; an answer's text can be on the page before its turn has ended. After a
+    thread's first message Chainlit moves the page to ``/thread/<id>``: a message typed
+    during that move was the flaky test's lost second message.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+
+    expect(page.locator("#stop-button")).to_have_count(0)
+    if page.locator("[data-step-type=user_message]").count() and "/thread/" not in page.url:
+        # a command alone (/tasks) starts no thread, so the move may never come
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_url(re.compile(r"/thread/"), timeout=5_000)
+    expect(page.locator("#chat-input")).to_be_editable()
+
+
 def send(page: Any, text: str) -> None:
     """Type a message and send it once the composer accepts it (no turn running)."""
     from playwright.sync_api import expect
 
+    idle(page)
     box = page.locator("#chat-input")
     box.fill(text)
     expect(page.locator("#chat-submit")).to_be_enabled()
@@ -189,6 +212,7 @@ def command(page: Any, name: str) -> None:
     """Type ``/name``: Enter picks the command from the menu, a second Enter sends it."""
     from playwright.sync_api import expect
 
+    idle(page)
     box = page.locator("#chat-input")
     box.fill(f"/{name}")
     page.get_by_text(re.compile(r"^" + name + r"$")).last.wait_for()

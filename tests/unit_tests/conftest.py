@@ -29,3 +29,12 @@ def fake_models(monkeypatch: pytest.MonkeyPatch) -> dict[str, ScriptedChatModel]
 def app() -> Any:
     """A freshly compiled graph with an in-memory checkpointer."""
     return build_graph(checkpointer=InMemorySaver())
+
+
+@pytest.fixture(autouse=True)
+def no_intent_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests load no model: the classifier is off unless a test scripts one."""
+    from graph import intents
+
+    monkeypatch.setenv("TASKAGENT_INTENT_CLASSIFIER", "off")
+    intents.load_classifier.cache_clear()

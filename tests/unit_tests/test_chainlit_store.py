@@ -127,12 +127,113 @@ async def round_trip(store_module: Any, url: str | None = None) -> None:
         await layer.close()
 
 
-async def test_the_data_layer_round_trips_on_the_task_database(
+async def test_the_data_layer_round_trips_on_its_own_database(
     store_module: Any, isolated_data_dir: Path
 ) -> None:
+    await round_trip(store_module)
+    # Chat history has its own SQLite file; the task store's database is not touched.
+    assert (isolated_data_dir / "chat.db").exists()
+    assert not (isolated_data_dir / "taskagent.db").exists()
+
+
+# The security review's SQL injection: Chainlit takes ``threadId`` from the socket's auth
+# unchecked, saves a thread under it, then joins the ids of a user's threads into SQL text.
+# ``main.users`` dodges the table prefixing, so the UNION reads the task store's accounts.
+CRAFTED_THREAD_ID = (
+    "0') UNION SELECT u.password_hash, u.username, 'run', (SELECT t.\"id\" FROM threads t"
+    " LIMIT 1), NULL, 0, NULL, 0, NULL, NULL, u.password_hash, u.password_hash, '2099',"
+    " NULL, NULL, NULL, 'true', NULL, NULL, NULL, NULL FROM main.users u --"
+)
+
+
+async def _leaks_after_crafted_thread(store_module: Any) -> list[str]:
+    """What a signed-in user's thread listing shows after a crafted ``threadId``."""
+    from chainlit.user import User
+
+    from taskagent.api.security import hash_password
     from taskagent.store import default_store
 
-    await round_trip(store_module)
-    # One SQLite file holds both; the task store's own users table is untouched.
-    assert (isolated_data_dir / "taskagent.db").exists()
-    assert default_store().count_rows()["users"] == 0
+    default_store().create_user("victim", hash_password("victim's password"))
+    layer = store_module.make_data_layer()
+    try:
+        mallory = await layer.create_user(User(identifier="mallory"))
+        assert mallory is not None
+        try:  # what Chainlit does on the first message of a socket with that threadId
+            await layer.update_thread(CRAFTED_THREAD_ID, name="hi", user_id=mallory.id)
+        except ValueError:
+            pass
+        threads = await layer.get_all_user_threads(user_id=mallory.id) or []
+    finally:
+        await layer.close()
+    return [
+        str(value)
+        for thread in threads
+        for step in thread["steps"]
+        for value in step.values()
+        if "argon2" in str(value) or value == "victim"
+    ]
+
+
+async def test_a_crafted_thread_id_reads_no_other_rows(
+    store_module: Any, isolated_data_dir: Path
+) -> None:
+    assert await _leaks_after_crafted_thread(store_module) == []
+
+
+async def test_thread_ids_that_are_not_uuids_are_refused_before_any_sql(
+    store_module: Any, isolated_data_dir: Path
+) -> None:
+    from chainlit.user import User
+
+    layer = store_module.make_data_layer()
+    try:
+        user = await layer.create_user(User(identifier="mallory"))
+        for bad in (CRAFTED_THREAD_ID, "", "1", str(uuid.uuid4()) + "'--", "A" * 36):
+            await layer.update_thread(bad, name="x", user_id=user.id)
+            assert await layer.get_thread(bad) is None
+        assert await layer.get_all_user_threads(user_id=user.id) == []
+        with pytest.raises(ValueError):  # a step on a crafted thread never reaches SQL
+            await layer.execute_sql(
+                'SELECT 1 FROM steps WHERE "threadId" = :threadId', {"threadId": CRAFTED_THREAD_ID}
+            )
+    finally:
+        await layer.close()
+    assert store_module.is_thread_id(str(uuid.uuid4()))
+    assert not store_module.is_thread_id(str(uuid.uuid4()).upper() + " ")
+
+
+async def test_a_bound_listing_survives_a_crafted_row_already_in_the_table(
+    store_module: Any, isolated_data_dir: Path
+) -> None:
+    """Rows saved before the fix (or by another writer) are skipped, never joined into SQL."""
+    from chainlit.user import User
+    from sqlalchemy import create_engine, text
+
+    layer = store_module.make_data_layer()
+    try:
+        user = await layer.create_user(User(identifier="mallory"))
+        good = str(uuid.uuid4())
+        await layer.update_thread(good, name="fine", user_id=user.id)
+        engine = create_engine(f"sqlite:///{isolated_data_dir / 'chat.db'}")
+        with engine.begin() as connection:
+            connection.execute(
+                text('INSERT INTO chainlit_threads ("id", "userId") VALUES (:id, :user)'),
+                {"id": CRAFTED_THREAD_ID, "user": user.id},
+            )
+        engine.dispose()
+        threads = await layer.get_all_user_threads(user_id=user.id)
+        assert [t["id"] for t in threads or []] == [good]
+    finally:
+        await layer.close()
+
+
+def test_chat_history_is_kept_apart_from_the_task_store(
+    store_module: Any, isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert store_module.chat_database_url().endswith("/chat.db")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@h/db")
+    assert store_module._connect_args(store_module.chat_database_url()) == {
+        "options": "-c search_path=taskagent_chat"
+    }
+    monkeypatch.setenv("TASKAGENT_CHAT_DATABASE_URL", "sqlite:////tmp/elsewhere.db")
+    assert store_module.chat_database_url() == "sqlite:////tmp/elsewhere.db"

@@ -123,7 +123,8 @@ def test_aggregate_rates_pool_json_checks_and_take_the_p95() -> None:
 
 
 TARGETS = {"tool_selection": 0.95, "argument_accuracy": 0.9, "json_validity": 0.99,
-           "chain_completion": 0.85, "latency_p95_ms": 500.0}  # fmt: skip
+           "chain_completion": 0.85, "latency_p95_ms": 500.0,
+           "unrequested_writes": 0.0}  # fmt: skip
 
 
 def test_the_gate_uses_the_target_once_reached_and_the_baseline_below_it() -> None:
@@ -235,3 +236,61 @@ def test_an_accuracy_baseline_allows_its_slack_in_cases_and_a_target_none() -> N
         totals=totals, slack_share=0.01,
     )[0]  # fmt: skip
     assert at_target.gated_by == "target" and not at_target.passed
+
+
+def test_unrequested_writes_count_every_write_the_case_did_not_ask_for() -> None:
+    from evals.cases import Case, unrequested_writes
+
+    reminder = Case(
+        id="u1",
+        category="selection",
+        input="remind me about task 4 at 5pm",
+        expected_calls=[{"name": "create_reminder", "arguments": {"task_id": 4}}],
+    )
+    # list, then complete task 4 instead of a reminder: one write nobody asked for
+    wrong = [
+        {"name": "list_tasks", "arguments": {}, "ok": True},
+        {"name": "complete_task", "arguments": {"task_id": 4}, "ok": True},
+    ]
+    assert unrequested_writes(reminder, wrong) == 1
+    assert (
+        unrequested_writes(reminder, [{"name": "create_reminder", "arguments": {"task_id": 4}}])
+        == 0
+    )
+    complete = Case(
+        id="u2",
+        category="chain",
+        input="complete task 1, then show what's left",
+        expected_calls=[
+            {"name": "complete_task", "arguments": {"task_id": 1}},
+            {"name": "list_tasks", "arguments": {}},
+        ],
+    )
+    other_task = [{"name": "complete_task", "arguments": {"task_id": 3}, "ok": True}]
+    assert unrequested_writes(complete, other_task) == 1
+    # a write that failed changed nothing; a no_tool case counts any write
+    assert (
+        unrequested_writes(
+            complete, [{"name": "delete_task", "arguments": {"task_id": 1}, "ok": False}]
+        )
+        == 0
+    )
+    chat = Case(id="u3", category="no_tool", input="hi", expected_calls=[])
+    made = [{"name": "create_task", "arguments": {"title": "hi"}, "ok": True}]
+    assert unrequested_writes(chat, made) == 1
+    # create and remind: completing and deleting the new task are two unrequested writes
+    create = Case(
+        id="u4",
+        category="chain",
+        input="add a task to call mum and remind me at 6pm",
+        expected_calls=[
+            {"name": "create_task", "arguments": {"title": "call mum"}},
+            {"name": "create_reminder", "arguments": {}},
+        ],
+    )
+    extra = [
+        {"name": "create_task", "arguments": {"title": "call mum"}, "ok": True},
+        {"name": "complete_task", "arguments": {"task_id": 1}, "ok": True},
+        {"name": "delete_task", "arguments": {"task_id": 1}, "ok": True},
+    ]
+    assert unrequested_writes(create, extra) == 2

@@ -1,13 +1,12 @@
 """Routing is pure: state in, next node out."""
 
 from graph.builder import (
-    remaining_intents,
     route_after_classify,
     route_after_execute,
     route_after_plan,
     route_after_verify,
 )
-from graph.state import State
+from graph.state import State, requested_writes_left
 
 
 def test_after_classify() -> None:
@@ -39,7 +38,7 @@ def test_after_execute_continues_a_chain_only_while_needed() -> None:
         steps_left=2,
         tool_results=[{"name": "create_project", "ok": True}],
     )
-    assert remaining_intents(half_done) == ["create_task"]
+    assert requested_writes_left(half_done) == ["create_task"]
     assert route_after_execute(half_done) == "plan"
     half_done.steps_left = 0
     assert route_after_execute(half_done) == "respond"

@@ -1,0 +1,180 @@
+"""Planning that is never worse than its parts: arbitration and no unrequested writes.
+
+Whole turns through a fresh graph (InMemorySaver) with a scripted model and, where a
+test says so, a scripted intent classifier. The six wrong writes the issue lists are
+each replayed here: the model proposes them, verify refuses them, nothing is written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from graph.agent import Agent
+from graph.intents import IntentPrediction
+from taskagent.settings import database_url
+from taskagent.store import store_for
+from taskagent.tools import run_tool, validate_call
+from tests.conftest import NOW
+from tests.fakes import ScriptedChatModel, calls
+
+TITLES = ["Water the ferns", "Renew car insurance", "Pay the gas bill", "Book the vet", "Fix bike"]
+
+
+class ScriptedClassifier:
+    def __init__(self, tools: set[str], confidence: float = 0.99):
+        self.tools, self.confidence = tools, confidence
+
+    def predict(self, text: str) -> IntentPrediction:
+        high, low = self.confidence, 1 - self.confidence
+        names = ("create_task", "list_tasks", "update_task", "complete_task", "delete_task",
+                 "create_project", "get_calendar", "create_reminder")  # fmt: skip
+        return IntentPrediction({n: high if n in self.tools else low for n in names})
+
+
+@pytest.fixture
+def agent(app: Any) -> Agent:
+    store = store_for(database_url())
+    user = store.ensure_user("local")
+    now = datetime.fromisoformat(NOW)
+    for title in TITLES:
+        run_tool(
+            store, user, "create_task", validate_call("create_task", {"title": title}, now), now
+        )
+    return Agent(app)
+
+
+def classifier(monkeypatch: pytest.MonkeyPatch, tools: set[str] | None) -> None:
+    from nodes import classify
+
+    monkeypatch.setattr(
+        classify, "load_classifier", lambda: None if tools is None else ScriptedClassifier(tools)
+    )
+
+
+def tasks() -> dict[int, dict[str, Any]]:
+    store = store_for(database_url())
+    user = store.ensure_user("local")
+    found = (store.get_task(user, task_id) for task_id in range(1, 10))
+    return {t["id"]: t for t in found if t is not None}
+
+
+def untouched() -> bool:
+    now = tasks()
+    return all(
+        now[i]["status"] == "pending" and now[i]["title"] == TITLES[i - 1] for i in range(1, 6)
+    )
+
+
+async def ask(agent: Agent, text: str) -> Any:
+    result = await agent.ask(text, thread_id="t", now=NOW)
+    if result.confirmation_required:  # as the evals do: confirm whatever it asks
+        result = await agent.resume(True, thread_id="t", now=NOW)
+    return result
+
+
+# --- arbitration ---------------------------------------------------------------------
+
+
+async def test_rules_and_classifier_agreeing_run_without_a_model_call(
+    agent: Agent, fake_models: dict[str, ScriptedChatModel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    classifier(monkeypatch, {"complete_task"})
+    result = await ask(agent, "complete task 3")
+    assert result.model_calls == 0 and fake_models["primary"].prompts == []
+    assert [c["name"] for c in result.tool_calls] == ["complete_task"]
+    assert tasks()[3]["status"] == "completed"
+    assert any(entry.get("reason") == "rules and classifier agree" for entry in result.tier_log)
+
+
+async def test_a_disagreement_asks_the_model(
+    agent: Agent, fake_models: dict[str, ScriptedChatModel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "tick off" a task by number: the classifier reads it as a complete, the rules don't
+    classifier(monkeypatch, {"complete_task"})
+    fake_models["primary"].responses = [calls(("complete_task", {"task_id": 4}))]
+    result = await ask(agent, "task 4, the vet one, can go in the sorted pile")
+    assert result.tier == "primary" and result.model_calls == 1
+    assert tasks()[4]["status"] == "completed"
+
+
+async def test_the_model_measured_alone_never_takes_the_rules_path(
+    agent: Agent, fake_models: dict[str, ScriptedChatModel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    classifier(monkeypatch, {"complete_task"})
+    fake_models["primary"].responses = [calls(("complete_task", {"task_id": 3}))]
+    result = await agent.ask("complete task 3", thread_id="t", now=NOW, tiers="primary")
+    assert result.tier == "primary" and result.model_calls == 1
+
+
+# --- no unrequested writes: the issue's six examples ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("request_text", "model_rounds", "classified"),
+    [
+        (  # a new project -> list, then complete an existing task
+            "Start a new project called Garden Makeover",
+            [calls(("list_tasks", {})), calls(("complete_task", {"task_id": 2}))],
+            {"create_project"},
+        ),
+        (  # a reminder about task 4 -> list, then complete task 4
+            "remind me about task 4 tomorrow at 5pm",
+            [calls(("list_tasks", {})), calls(("complete_task", {"task_id": 4}))],
+            {"create_reminder"},
+        ),
+        (  # a task due on a weekday -> list, then complete an unrelated task
+            "add a task to order new glasses due Wednesday",
+            [calls(("list_tasks", {})), calls(("complete_task", {"task_id": 1}))],
+            {"create_task"},
+        ),
+        (  # complete task 1, then show what's left -> list, then complete another task
+            "complete task 1, then show what's left",
+            [calls(("list_tasks", {})), calls(("complete_task", {"task_id": 3}))],
+            {"complete_task", "list_tasks"},
+        ),
+        (  # create and remind -> create, then complete and delete the new task
+            "add a task to call mum and remind me about it at 6pm",
+            [
+                calls(
+                    ("create_task", {"title": "call mum"}),
+                    ("complete_task", {"task_id": 6}),
+                    ("delete_task", {"task_id": 6}),
+                )
+            ],
+            {"create_task", "create_reminder"},
+        ),
+        (  # a delete idiom by number -> a task titled with the request's words
+            "bin task 5",
+            [calls(("create_task", {"title": "bin task 5"}))],
+            {"delete_task"},
+        ),
+    ],
+    ids=["new-project", "reminder", "weekday-task", "complete-then-list", "create-remind", "bin"],
+)
+@pytest.mark.parametrize("with_classifier", [False, True], ids=["rules-intents", "classifier"])
+async def test_no_write_the_request_did_not_ask_for(
+    agent: Agent,
+    fake_models: dict[str, ScriptedChatModel],
+    monkeypatch: pytest.MonkeyPatch,
+    request_text: str,
+    model_rounds: list[Any],
+    classified: set[str],
+    with_classifier: bool,
+) -> None:
+    classifier(monkeypatch, classified if with_classifier else None)
+    monkeypatch.setenv("TASKAGENT_ARBITRATION", "off")  # make the model plan, to test verify
+    fake_models["primary"].responses = list(model_rounds) * 3  # it repeats itself on repair
+    result = await ask(agent, request_text)
+    wrote = [c for c in result.tool_calls if c.get("ok") and c["name"] != "list_tasks"]
+    for call in wrote:  # whatever ran is what the request asked for
+        assert call["name"] in classified, (call, result.tier_log)
+    if request_text == "bin task 5":
+        assert all(c["name"] != "create_task" for c in result.tool_calls)
+        assert 5 not in tasks()
+    elif request_text.startswith("complete task 1"):
+        assert tasks()[3]["status"] == "pending"
+    else:
+        assert untouched(), tasks()

