@@ -16,12 +16,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from langchain_core.messages import HumanMessage
-from langgraph.types import Command
+from langgraph.types import Command, Durability
 
 from graph import models
 from graph.builder import build_graph
 from graph.checkpoint import open_checkpointer
 from graph.context import Context
+from graph.intents import load_classifier
 
 
 @dataclass
@@ -79,6 +80,13 @@ def step_detail(node: str, update: dict[str, Any]) -> dict[str, Any]:
     return detail
 
 
+# Every step's checkpoint is on disk before the next step starts. A tool's write and the
+# checkpoint that records it cannot be one transaction, so a crash in between re-runs the
+# step on resume; with "sync" that re-run starts from the same checkpoint, so the tool
+# calls get the same idempotency keys (graph.checkpoint.tool_call_key) and are not repeated.
+DURABILITY: Durability = "sync"
+
+
 def new_thread_id() -> str:
     return uuid.uuid4().hex[:12]
 
@@ -94,7 +102,7 @@ class Agent:
         message: str,
         *,
         thread_id: str | None = None,
-        user: str = "local",
+        user: str = "",
         now: str | None = None,
         tiers: str | None = None,
     ) -> TurnResult:
@@ -108,7 +116,7 @@ class Agent:
         answer: Any,
         *,
         thread_id: str,
-        user: str = "local",
+        user: str = "",
         now: str | None = None,
         tiers: str | None = None,
     ) -> TurnResult:
@@ -120,7 +128,7 @@ class Agent:
         payload: Any,
         *,
         thread_id: str,
-        user: str = "local",
+        user: str = "",
         now: str | None = None,
         tiers: str | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
@@ -139,6 +147,7 @@ class Agent:
             config,
             context=self.context(user, now, tiers),
             stream_mode=["updates", "messages"],
+            durability=DURABILITY,
         ):
             if mode == "messages":
                 message, metadata = chunk
@@ -188,6 +197,7 @@ class Agent:
         return None
 
     def context(self, user: str, now: str | None, tiers: str | None) -> Context:
+        """The run's context; an empty ``user`` means TASKAGENT_USER, else ``local``."""
         overrides: dict[str, Any] = {"user": user}
         if now:
             overrides["now"] = now
@@ -201,7 +211,9 @@ class Agent:
         thread_id = thread_id or new_thread_id()
         config = {"configurable": {"thread_id": thread_id}}
         started = time.perf_counter()
-        output = await self.graph.ainvoke(payload, config, context=self.context(user, now, tiers))
+        output = await self.graph.ainvoke(
+            payload, config, context=self.context(user, now, tiers), durability=DURABILITY
+        )
         latency_ms = (time.perf_counter() - started) * 1000
         interrupts = [dict(i.value) for i in output.get("__interrupt__") or []]
         return self._result(output, thread_id, latency_ms, interrupts)
@@ -248,9 +260,11 @@ async def open_agent(
 ) -> AsyncIterator[Agent]:
     """An :class:`Agent` with the configured persistent checkpointer.
 
-    ``warm`` pays LiteLLM's import (seconds) up front rather than inside the first turn.
+    ``warm`` pays LiteLLM's import and the intent classifier's load (seconds) up front
+    rather than inside the first turn.
     """
     if warm:
         await asyncio.to_thread(models.warm, Context().tier_order())
+        await asyncio.to_thread(load_classifier)
     async with open_checkpointer(checkpointer_kind) as saver:
         yield Agent(build_graph(checkpointer=saver))

@@ -14,6 +14,26 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from taskagent.settings import data_dir, postgres_url
 
 
+def tool_call_key(index: int) -> str | None:
+    """An idempotency key for the ``index``-th tool call of the graph step running now.
+
+    ``checkpoint_ns`` names the step's task (``node:task-id``), and LangGraph derives the
+    task id from the checkpoint the step starts from; a step re-run from that checkpoint
+    (a thread resumed after a crash) gets the same keys, so its writes are not repeated.
+    None outside a graph run (a node called directly), which means "no idempotency".
+    """
+    from langgraph.config import get_config
+
+    try:
+        configurable = get_config().get("configurable") or {}
+    except RuntimeError:
+        return None
+    thread, task = configurable.get("thread_id"), configurable.get("checkpoint_ns")
+    if not thread or not task:
+        return None
+    return f"{thread}|{task}|{index}"
+
+
 @asynccontextmanager
 async def open_checkpointer(kind: str | None = None) -> AsyncIterator[BaseCheckpointSaver]:
     """Open the configured saver (``kind``: sqlite | postgres | memory; default: by env)."""

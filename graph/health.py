@@ -1,20 +1,24 @@
 """Deep health checks: the database, each model tier, and a real inference ping.
 
-Shared by ``taskagent health``, the REPL's ``health`` command and (later) the REST
-API's ``/health``. Overall status is ``healthy`` when the database and primary
-answer, ``degraded`` when the agent still works through a lower tier, and
-``unhealthy`` when the database is down.
+Shared by ``taskagent health``, the REPL's ``health`` command and the REST API's
+``/health`` (for signed-in users). Overall status is ``healthy`` when the database and
+primary answer, ``degraded`` when the agent still works through a lower tier, and
+``unhealthy`` when the database is down. Failures are reported as short categories;
+exception text (hosts, credentials) goes to the server log, never into the report.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
 from graph.config import MODEL_TIERS, load_settings
-from graph.models import load_chat_model
+from graph.models import describe_failure, load_chat_model
 from taskagent.store import default_store
+
+log = logging.getLogger(__name__)
 
 
 async def _ping_tier(tier: str) -> dict[str, Any]:
@@ -26,8 +30,8 @@ async def _ping_tier(tier: str) -> dict[str, Any]:
         reply = await asyncio.wait_for(
             load_chat_model(tier).ainvoke("Say OK."), settings.timeout + 2
         )
-    except Exception as exc:
-        return {"status": "down", "model": settings.model, "error": str(exc).splitlines()[0][:200]}
+    except Exception as exc:  # the category only: the exception's text goes to the log
+        return {"status": "down", "model": settings.model, "error": describe_failure(exc)}
     return {
         "status": "up",
         "model": settings.model,
@@ -43,7 +47,8 @@ async def check_health() -> dict[str, Any]:
         await asyncio.to_thread(default_store().ping)
         report["database"] = {"status": "up"}
     except Exception as exc:
-        report["database"] = {"status": "down", "error": str(exc).splitlines()[0][:200]}
+        log.warning("health: database check failed: %s: %s", type(exc).__name__, exc)
+        report["database"] = {"status": "down", "error": "unreachable (details in the server log)"}
     tiers = await asyncio.gather(*(_ping_tier(t) for t in MODEL_TIERS))
     report["tiers"] = dict(zip(MODEL_TIERS, tiers, strict=True))
     report["tiers"]["emergency"] = {"status": "up", "model": "rule-based planner"}

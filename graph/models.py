@@ -13,6 +13,7 @@ unit tests and ``--help`` never need it.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import uuid
@@ -29,6 +30,8 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from graph.config import MODEL_TIERS, Settings, load_settings
+
+log = logging.getLogger(__name__)
 
 # LiteLLM must not try to download its cost map at import: these machines are offline.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -132,9 +135,14 @@ def to_ai_message(response: Any, tier: str) -> AIMessage:
 
 
 def describe_failure(exc: BaseException) -> str:
-    """A one-line reason a tier failed: down, slow, or garbage."""
+    """A short category for why a tier (or a health check) failed: down, slow, or garbage.
+
+    It reaches users (tier logs, ``/health``), so it never carries the exception's text,
+    which can hold hosts, credentials or keys; that goes to the server log instead.
+    """
     name = type(exc).__name__
     text = str(exc).splitlines()[0] if str(exc) else ""
+    log.warning("model tier failure: %s: %s", name, text[:500])
     lowered = (name + " " + text).lower()
     if "timeout" in lowered or "timed out" in lowered:
         return "timed out"
@@ -153,7 +161,9 @@ def describe_failure(exc: BaseException) -> str:
         return "returned a malformed response"
     if "ratelimit" in lowered or "429" in lowered:
         return "rate limited"
-    return f"{name}: {text[:160]}" if text else name
+    if any(marker in lowered for marker in ("auth", "401", "403", "api key", "permission")):
+        return "refused the credentials"
+    return "failed unexpectedly (details in the server log)"
 
 
 # --- router and circuit breaker -------------------------------------------------------

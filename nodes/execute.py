@@ -20,6 +20,7 @@ from langchain_core.messages.tool import tool_call
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
+from graph.checkpoint import tool_call_key
 from graph.context import Context
 from graph.state import State
 from serving.wire import tool_result_text
@@ -125,7 +126,7 @@ async def execute(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 raise ToolError(CANCELLED)
             checked = validate_call(call["name"], arguments, now)
             entry["result"] = await asyncio.to_thread(
-                run_tool, store, user_id, call["name"], checked, now
+                run_tool, store, user_id, call["name"], checked, now, tool_call_key(len(results))
             )
             entry["ok"] = True
         except (ToolError, ToolArgumentError) as exc:

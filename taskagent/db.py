@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cache
+from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, Engine, ForeignKey, String, Text, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -86,6 +87,23 @@ class CalendarEvent(Base):
     starts_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     ends_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     location: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class ToolWrite(Base):
+    """A tool call's committed write, by idempotency key, with the result it returned.
+
+    Written in the same transaction as the write itself: a call that re-runs with the
+    same key (a graph step resumed after a crash between the write and the checkpoint
+    that records it) gets this result back instead of writing twice.
+    """
+
+    __tablename__ = "tool_writes"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    tool: Mapped[str] = mapped_column(String(32))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
 
 
 def make_engine(url: str | None = None) -> Engine:

@@ -8,7 +8,12 @@ schemas, validation and implementations. ``delete_task`` additionally needs
 
 Identity: over stdio the server acts for ``TASKAGENT_USER`` (default ``local``);
 over HTTP (stateless, at ``/mcp``) every request needs ``Authorization: Bearer <JWT>``
-from the REST API's ``/token``, and acts for that token's user.
+from the REST API's ``/token``, and acts for that token's user. A conversation
+(``thread_id``) belongs to its user: the checkpointer's thread id encodes both, so no
+other user's thread can be named. ``confirm`` must be a boolean (or "true"/"false"
+spelled out); messages are capped like the REST API's; over HTTP, requests are rate
+limited per user (``MCP_RATE_LIMIT``) and bodies capped at 64 KiB. Unexpected failures
+answer with a generic error; their details go to the server log.
 
 Built on the low-level ``Server`` of the MCP Python SDK 1.x (locked at 1.30); the HTTP app
 wires bearer auth the way the SDK's FastMCP ``streamable_http_app`` does.
@@ -18,7 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -48,6 +55,34 @@ ASK_AGENT_SCHEMA = {
 }
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+# The same shape as the REST API's thread ids.
+THREAD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+
+log = logging.getLogger(__name__)
+
+
+def conversation_id(user: str, thread: str) -> str:
+    """The checkpointer thread of ``user``'s MCP conversation ``thread``.
+
+    Length-prefixing the user makes it injective: ``("bob", "smith-work")`` and
+    ``("bob-smith", "work")`` are different threads, and nobody can name a thread that
+    another user's conversation lives in.
+    """
+    return f"mcp-{len(user)}-{user}-{thread}"
+
+
+def strict_bool(value: Any, name: str = "confirm") -> bool:
+    """A JSON boolean, or one spelled out ("true"/"false", "1"/"0", "yes"/"no").
+
+    Anything else is an argument error: ``bool("false")`` is True, so nothing may guess.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ToolArgumentError(f"{name} must be true or false, not {json.dumps(value)[:40]}")
 
 
 def tool_list() -> list[types.Tool]:
@@ -152,7 +187,7 @@ class TaskAgentMCP:
                 return await self._ask(user, arguments)
             if name not in TOOLS:
                 return _text(f"Unknown tool '{name}'.", error=True)
-            if name in DESTRUCTIVE_TOOLS and arguments.pop("confirm", False) is not True:
+            if name in DESTRUCTIVE_TOOLS and not strict_bool(arguments.pop("confirm", False)):
                 return _text(
                     f"{name} is destructive: call it again with confirm: true to proceed.",
                     error=True,
@@ -165,20 +200,39 @@ class TaskAgentMCP:
             return _text(result)
         except (ToolArgumentError, ToolError) as exc:
             return _text(str(exc), error=True)
+        except Exception:  # a bug or an outage: the details are for the server log only
+            log.exception("MCP tool %s failed", name)
+            return _text("The server could not complete this request; try again later.", True)
 
     async def _ask(self, user: str, arguments: dict[str, Any]) -> types.CallToolResult:
-        message = str(arguments.get("message") or "")
-        thread = str(arguments.get("thread_id") or "")
-        internal = f"mcp-{user}-{thread}" if thread else None
-        if internal and "confirm" in arguments and await self.agent.pending_confirmation(internal):
-            result = await self.agent.resume(
-                bool(arguments["confirm"]), thread_id=internal, user=user
+        from graph.context import Context
+
+        unknown = sorted(set(arguments) - {"message", "thread_id", "confirm"})
+        if unknown:
+            raise ToolArgumentError(f"ask_agent: {', '.join(unknown)} is not an argument")
+        message = arguments.get("message", "")
+        if not isinstance(message, str):
+            raise ToolArgumentError("ask_agent: message must be text")
+        limit = Context().max_message_chars  # classify's limit: never save what it refuses
+        if len(message.strip()) > limit:
+            raise ToolArgumentError(
+                f"ask_agent: message is {len(message.strip()):,} characters; the limit is "
+                f"{limit:,}. Nothing was saved."
             )
+        thread = arguments.get("thread_id") or ""
+        if not isinstance(thread, str) or (thread and not THREAD_ID.fullmatch(thread)):
+            raise ToolArgumentError("ask_agent: thread_id must be 1-64 letters, digits, '-' or '_'")
+        answer = strict_bool(arguments["confirm"]) if "confirm" in arguments else None
+        internal = conversation_id(user, thread) if thread else None
+        if internal and answer is not None and await self.agent.pending_confirmation(internal):
+            result = await self.agent.resume(answer, thread_id=internal, user=user)
         else:
             from graph.agent import new_thread_id
 
             thread = thread or new_thread_id()
-            result = await self.agent.ask(message, thread_id=f"mcp-{user}-{thread}", user=user)
+            result = await self.agent.ask(
+                message, thread_id=conversation_id(user, thread), user=user
+            )
         payload = result.to_json() | {"thread_id": thread}
         return _text(payload)
 
@@ -230,6 +284,7 @@ def http_app(host: str, port: int) -> Starlette:
     from starlette.routing import Route
     from starlette.types import Receive, Scope, Send
 
+    from taskagent.api.limits import BodySizeLimit, WindowLimiter, send_json
     from taskagent.api.settings import APISettings
 
     settings = APISettings.from_env()
@@ -251,7 +306,21 @@ def http_app(host: str, port: int) -> Starlette:
         app=app.server, stateless=True, security_settings=security
     )
 
+    per_user = WindowLimiter(settings.mcp_rate_limit, 1, "mcp-requests")
+
     async def handle_mcp(scope: Scope, receive: Receive, send: Send) -> None:
+        # Behind RequireAuthMiddleware: the request carries a verified token.
+        token = getattr(scope.get("user"), "access_token", None)
+        claims = getattr(token, "claims", None) or {}
+        key = f"uid:{claims['uid']}" if "uid" in claims else f"sub:{token and token.subject}"
+        if not per_user.hit(key):
+            await send_json(
+                send,
+                429,
+                {"detail": f"Rate limit: {settings.mcp_rate_limit} requests per minute."},
+                **{"retry-after": str(per_user.retry_after(key))},
+            )
+            return
         await manager.handle_request(scope, receive, send)
 
     # The token's audience is not checked: the REST API's tokens carry none.
@@ -276,6 +345,7 @@ def http_app(host: str, port: int) -> Starlette:
     return Starlette(
         routes=routes,
         middleware=[
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
             Middleware(AuthenticationMiddleware, backend=backend),
             Middleware(AuthContextMiddleware),
         ],

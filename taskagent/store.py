@@ -9,8 +9,11 @@ reported exactly like something that does not exist, so ids never leak.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import json
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -19,7 +22,7 @@ from sqlalchemy import Engine, case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from taskagent.db import CalendarEvent, Project, Reminder, Task, User, make_engine
+from taskagent.db import CalendarEvent, Project, Reminder, Task, ToolWrite, User, make_engine
 from taskagent.errors import ToolError
 from taskagent.settings import database_url
 
@@ -44,6 +47,13 @@ class UserExists(ValueError):
 _PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 
+# The transaction opened by TaskStore.atomic() in this thread/task, which nested
+# session() calls on the same store join instead of committing on their own.
+_atomic: ContextVar[tuple[TaskStore, Session] | None] = ContextVar(
+    "taskagent_atomic_session", default=None
+)
+
+
 class TaskStore:
     """A database of users, projects, tasks, reminders and calendar events."""
 
@@ -53,9 +63,68 @@ class TaskStore:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One transaction: committed on success, rolled back on any error."""
+        """One transaction: committed on success, rolled back on any error.
+
+        Inside :meth:`atomic` it is the atomic block's transaction, committed with it.
+        """
+        outer = _atomic.get()
+        if outer is not None and outer[0] is self:
+            yield outer[1]
+            return
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def atomic(self) -> Iterator[Session]:
+        """One transaction that every :meth:`session` opened inside it joins."""
+        with self.session() as session:
+            token = _atomic.set((self, session))
+            try:
+                yield session
+            finally:
+                _atomic.reset(token)
+
+    # --- idempotent writes -------------------------------------------------------------
+
+    @staticmethod
+    def write_key(key: str, user_id: int, tool: str, arguments: dict[str, Any]) -> str:
+        """The stored key: the caller's key bound to the user, the tool and its arguments."""
+        canonical = json.dumps([key, user_id, tool, arguments], sort_keys=True, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def run_once(
+        self,
+        key: str,
+        user_id: int,
+        tool: str,
+        arguments: dict[str, Any],
+        write: Callable[[], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """Run ``write`` (a tool's writes) at most once per ``key``.
+
+        The key is recorded in the same transaction as the writes, so either both commit
+        or neither does; a second run with the same key returns the first run's result
+        and writes nothing.
+        """
+        digest = self.write_key(key, user_id, tool, arguments)
+        done = self._recorded_write(digest)
+        if done is not None:
+            return done
+        try:
+            with self.atomic() as session:
+                result = write()
+                session.add(ToolWrite(key=digest, owner_id=user_id, tool=tool, result=result))
+            return result
+        except IntegrityError:  # the same call committed concurrently: use its result
+            done = self._recorded_write(digest)
+            if done is None:
+                raise
+            return done
+
+    def _recorded_write(self, digest: str) -> dict[str, Any] | None:
+        with self.session() as session:
+            row = session.get(ToolWrite, digest)
+            return dict(row.result) if row is not None else None
 
     # --- users -------------------------------------------------------------------------
 

@@ -13,7 +13,9 @@ validation context: ``Model.model_validate(args, context={"now": now})``.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -91,9 +93,23 @@ def _now_from(info: ValidationInfo) -> datetime:
     return now if isinstance(now, datetime) else datetime.now()
 
 
+# Length limits checked before any parsing, so oversized input costs nothing to refuse.
+MAX_DATE_CHARS = 64  # "2026-11-20T09:30", "next Friday at 9am": far shorter
+MAX_TAGS = 10
+MAX_TAG_CHARS = 40
+MAX_RAW_TAGS = 2 * MAX_TAGS  # before duplicates and empty entries are dropped
+MAX_RAW_TAG_TEXT = MAX_RAW_TAGS * (MAX_TAG_CHARS + 2)  # "a, b; c" as one string
+
+
+def _short_enough(value: Any, limit: int) -> None:
+    if isinstance(value, str) and len(value) > limit:
+        raise ValueError(f"is too long ({len(value):,} characters; the limit is {limit})")
+
+
 def _to_date(value: Any, info: ValidationInfo) -> Any:
     if value is None or isinstance(value, date):
         return value
+    _short_enough(value, MAX_DATE_CHARS)
     try:
         return resolve_date(value, _now_from(info))
     except DateParseError as exc:
@@ -103,6 +119,7 @@ def _to_date(value: Any, info: ValidationInfo) -> Any:
 def _to_datetime(value: Any, info: ValidationInfo) -> Any:
     if value is None or isinstance(value, datetime):
         return value
+    _short_enough(value, MAX_DATE_CHARS)
     try:
         return resolve_datetime(value, _now_from(info))
     except DateParseError as exc:
@@ -121,6 +138,9 @@ def _enum(synonyms: dict[str, str]) -> Callable[[Any], Any]:
 
 
 def _tags(value: Any) -> Any:
+    _short_enough(value, MAX_RAW_TAG_TEXT)
+    if isinstance(value, list | tuple) and len(value) > MAX_RAW_TAGS:
+        raise ValueError(f"has {len(value):,} entries; the limit is {MAX_TAGS} tags")
     if isinstance(value, str):
         value = [part for part in re.split(r"[,;]", value)]
     if isinstance(value, list):
@@ -153,7 +173,9 @@ Status = Annotated[
     Literal["pending", "in_progress", "completed"], BeforeValidator(_enum(_STATUS_SYNONYMS))
 ]
 Tags = Annotated[
-    list[Annotated[str, Field(max_length=40)]], BeforeValidator(_tags), Field(max_length=10)
+    list[Annotated[str, Field(max_length=MAX_TAG_CHARS)]],
+    BeforeValidator(_tags),
+    Field(max_length=MAX_TAGS),
 ]
 Title = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=200)]
 Text = Annotated[str, BeforeValidator(_text), Field(max_length=2000)]
@@ -373,7 +395,43 @@ def validate_call(name: str, arguments: Any, now: datetime) -> ToolArgs:
 
 
 def run_tool(
-    store: TaskStore, user_id: int, name: str, args: ToolArgs, now: datetime
+    store: TaskStore,
+    user_id: int,
+    name: str,
+    args: ToolArgs,
+    now: datetime,
+    idempotency_key: str | None = None,
 ) -> dict[str, Any]:
-    """Execute a validated call as ``user_id``. Raises :class:`ToolError` on failure."""
-    return TOOLS[name].run(store, user_id, args, now)
+    """Execute a validated call as ``user_id``. Raises :class:`ToolError` on failure.
+
+    With an ``idempotency_key`` a write runs at most once: the key is stored in the same
+    transaction as the write, and a later call with the same key (and the same tool and
+    arguments) returns the recorded result without writing again.
+    """
+    spec = TOOLS[name]
+    if idempotency_key is None or spec.read_only:
+        result = spec.run(store, user_id, args, now)
+    else:
+        result = store.run_once(
+            idempotency_key,
+            user_id,
+            name,
+            args.model_dump(mode="json"),
+            lambda: spec.run(store, user_id, args, now),
+        )
+    _kill_after_commit_hook(name)
+    return result
+
+
+KILL_AFTER_COMMIT_ENV = "TASKAGENT_TEST_KILL_AFTER_COMMIT"
+
+
+def _kill_after_commit_hook(name: str) -> None:
+    """Crash-test hook: SIGKILL this process right after ``name``'s write has committed.
+
+    Inert unless ``TASKAGENT_TEST_KILL_AFTER_COMMIT`` names the tool; the crash-recovery
+    test sets it on a throwaway subprocess to die between the store commit and the
+    checkpoint that would record the call.
+    """
+    if os.environ.get(KILL_AFTER_COMMIT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)

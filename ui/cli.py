@@ -455,7 +455,7 @@ def mcp(
 
 @app.command()
 def data(
-    n: Annotated[int, typer.Option("--n", help="How many conversations.")] = 640,
+    n: Annotated[int, typer.Option("--n", help="How many conversations.")] = 5000,
     seed: Annotated[int, typer.Option(help="Seed for generation and the split.")] = 13,
     show_stats: Annotated[
         bool, typer.Option("--stats", help="Print the distribution report.")
@@ -482,6 +482,13 @@ def data(
         for tool, count in report["per_tool"].items():
             typer.echo(f"  {tool:<19} {count:>4}")
         typer.echo(f"average turns         {report['avg_turns']}  (non-system messages)")
+        typer.echo("optional arguments (share of the tool's conversations stating them)")
+        for tool, shares in report["coverage"].items():
+            listed = ", ".join(f"{arg} {share:.0%}" for arg, share in shares.items())
+            typer.echo(f"  {tool:<19} {listed}")
+        for tool, shares in report["bound"].items():
+            listed = ", ".join(f"{arg} {share:.0%}" for arg, share in shares.items())
+            typer.echo(f"  {tool:<19} bound from an earlier call in the reply: {listed}")
 
 
 @app.command()

@@ -20,6 +20,14 @@ class APISettings:
     default_rate_limit: int = 300  # per minute: everything else (so every response has headers)
     algorithm: str = "HS256"
     dev_mode: bool = False
+    health_rate_limit: int = 6  # per minute, per user: the deep /health check (model pings)
+    login_failure_limit: int = 10  # failed sign-ins per account per window, then 429
+    login_failure_window_minutes: int = 15
+    mcp_rate_limit: int = 60  # per minute, per user: every request to the MCP HTTP server
+    max_body_bytes: int = 64 * 1024  # larger request bodies get 413
+    # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed; none by default, so the
+    # address limits key on is the TCP peer's.
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> APISettings:
@@ -45,4 +53,14 @@ class APISettings:
             agent_rate_limit=int(os.environ.get("AGENT_RATE_LIMIT", 10)),
             default_rate_limit=int(os.environ.get("DEFAULT_RATE_LIMIT", 300)),
             dev_mode=dev,
+            health_rate_limit=int(os.environ.get("HEALTH_RATE_LIMIT", 6)),
+            login_failure_limit=int(os.environ.get("LOGIN_FAILURE_LIMIT", 10)),
+            login_failure_window_minutes=int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", 15)),
+            mcp_rate_limit=int(os.environ.get("MCP_RATE_LIMIT", 60)),
+            max_body_bytes=int(os.environ.get("MAX_BODY_BYTES", 64 * 1024)),
+            trusted_proxies=tuple(
+                part.strip()
+                for part in os.environ.get("TRUSTED_PROXIES", "").split(",")
+                if part.strip()
+            ),
         )
