@@ -155,14 +155,11 @@ def chain_complete(case: Case, actual: list[dict[str, Any]]) -> bool:
 
 
 def _same_target(expected: dict[str, Any], actual: dict[str, Any]) -> bool:
-    """The write acts on the task/project the case expects, where the case names one."""
+    """The write acts on the task the case expects, where the case names one. (A task
+    created in the wrong project is an argument error, not a write on the wrong task.)"""
     wanted = expected.get("arguments") or {}
     got = actual.get("arguments") or {}
-    return all(
-        values_match(key, wanted[key], got.get(key))
-        for key in ("task_id", "project_id")
-        if key in wanted
-    )
+    return "task_id" not in wanted or values_match("task_id", wanted["task_id"], got.get("task_id"))
 
 
 def unrequested_writes(case: Case, actual: list[dict[str, Any]]) -> int:

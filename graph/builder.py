@@ -51,16 +51,15 @@ def route_after_verify(state: State) -> Literal["execute", "plan", "fallback", "
 
 
 def route_after_execute(state: State) -> Literal["plan", "respond"]:
-    """Go round again only while a model is mid-chain and the budget allows."""
+    """Go round again while writes the request asked for remain and the budget allows:
+    a model mid-chain, or the rules after looking up a task named by its title."""
     last_ok = all(result.get("ok") for result in state.tool_results)
-    if (
-        state.tier != "emergency"
-        and state.steps_left > 0
-        and last_ok
-        and requested_writes_left(state)
-    ):
+    if not (state.steps_left > 0 and last_ok and requested_writes_left(state)):
+        return "respond"
+    if state.tier != "emergency":
         return "plan"
-    return "respond"
+    only_looked_up = {r["name"] for r in state.tool_results} == {"list_tasks"}
+    return "plan" if only_looked_up else "respond"
 
 
 # Read the config file now, at import, rather than inside the first node (event loop).

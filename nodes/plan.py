@@ -18,10 +18,13 @@ from langgraph.runtime import Runtime
 
 from graph import models
 from graph.context import Context
+from graph.grounding import created_ids, grounded_tools, looked_up, named_tasks, request_ids
 from graph.prompts import CONTINUE_PROMPT, REPAIR_PROMPT, system_prompt
-from graph.state import State, latest_user_text
+from graph.state import State, latest_user_text, requested_writes_left
 from taskagent import rules
 from taskagent.tools import READ_ONLY_TOOLS, openai_tools
+
+NEEDS_A_TASK = frozenset({"update_task", "complete_task", "delete_task"})
 
 
 def build_prompt(state: State, context: Context) -> list[BaseMessage]:
@@ -36,9 +39,19 @@ def build_prompt(state: State, context: Context) -> list[BaseMessage]:
     return prompt
 
 
-def rule_based_message(state: State, context: Context) -> AIMessage:
-    """The emergency tier: the deterministic planner, shaped like a model's reply."""
-    result = rules.plan(latest_user_text(state), context.clock(), state.focus_task_id)
+def rule_based_message(state: State, context: Context, intent: str | None = None) -> AIMessage:
+    """The emergency tier: the deterministic planner, shaped like a model's reply.
+
+    After a lookup this turn, a task named by its title is matched against the lookup's
+    results; ``intent`` reads the message as that one action (the classifier's reading).
+    """
+    result = rules.plan(
+        latest_user_text(state),
+        context.clock(),
+        state.focus_task_id,
+        intent=intent,
+        known_tasks=looked_up(state.tool_results) or None,
+    )
     # Taking over mid-chain: do not repeat what an earlier tier already did this turn.
     done = {
         r["name"] for r in state.tool_results if r.get("ok") and r["name"] not in READ_ONLY_TOOLS
@@ -51,6 +64,28 @@ def rule_based_message(state: State, context: Context) -> AIMessage:
     return AIMessage(
         content=result.question or "", tool_calls=calls, response_metadata={"tier": "emergency"}
     )
+
+
+def is_lookup(draft: AIMessage) -> bool:
+    """The rules' way of asking "which task?": a bare list_tasks and a question."""
+    return bool(draft.content) and [c["name"] for c in draft.tool_calls] == ["list_tasks"]
+
+
+def tools_for(state: State) -> list[dict[str, Any]]:
+    """The tools this round may call, grounded in the request (:mod:`graph.grounding`)."""
+    request = latest_user_text(state)
+    ids = request_ids(request) | created_ids(state.tool_results)
+    if state.focus_task_id is not None:
+        ids.add(state.focus_task_id)
+    allowed: set[str] | None = None
+    if state.scratch:  # after a lookup: only the writes still asked for, on the named task
+        ids |= named_tasks(looked_up(state.tool_results), request)
+        allowed = set(requested_writes_left(state)) or None
+    elif state.intents:
+        allowed = set(state.intents)
+        if allowed & NEEDS_A_TASK and not ids:
+            allowed.add("list_tasks")  # the request names its task by title: look it up
+    return grounded_tools(openai_tools(), request, allowed, ids)
 
 
 def agreed_rule_plan(state: State, context: Context) -> AIMessage | None:
@@ -69,11 +104,20 @@ def agreed_rule_plan(state: State, context: Context) -> AIMessage | None:
         or state.verify_error
     ):
         return None
+    wanted = set(state.classifier_tools)
     draft = rule_based_message(state, context)
     names = {call["name"] for call in draft.tool_calls}
-    if draft.content or not names or names != set(state.classifier_tools):
-        return None
-    return draft
+    if is_lookup(draft):  # by title: agree on the write, then look the task up
+        names = set(state.intents)
+    if names and names == wanted and (not draft.content or is_lookup(draft)):
+        return draft
+    if len(wanted) == 1 and set(rules.detect_intents(latest_user_text(state))) != wanted:
+        # one action the patterns read otherwise (an idiom): the rules fill its arguments
+        draft = rule_based_message(state, context, intent=next(iter(wanted)))
+        names = {call["name"] for call in draft.tool_calls}
+        if (names == wanted and not draft.content) or is_lookup(draft):
+            return draft
+    return None
 
 
 async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -108,7 +152,7 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         # Building the router imports LiteLLM on first use: keep that off the event loop.
         chat_model = await asyncio.to_thread(models.load_chat_model, state.tier)
         model = chat_model.bind_tools(
-            openai_tools(), tool_choice="required" if first_round and state.intents else "auto"
+            tools_for(state), tool_choice="required" if first_round and state.intents else "auto"
         )
         draft = await model.ainvoke(build_prompt(state, context))
     except Exception as exc:  # down, slow, garbage: all are reasons to fall back

@@ -30,6 +30,7 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from graph.context import Context
+from graph.grounding import created_ids, looked_up, named_tasks, request_ids
 from graph.state import State, latest_user_text, requested_writes_left
 from taskagent.tools import READ_ONLY_TOOLS, TOOL_NAMES, ToolArgumentError, validate_call
 
@@ -97,7 +98,6 @@ def _binding(name: str, arguments: dict[str, Any], earlier: list[str]) -> dict[s
 
 
 _WORD = re.compile(r"[a-z0-9]{3,}")
-_NUMBER = re.compile(r"\d+")
 _STOP_WORDS = {
     "task",
     "tasks",
@@ -113,33 +113,6 @@ _STOP_WORDS = {
 }
 
 
-def _stems(text: str) -> set[str]:
-    """Content words, cut to five letters so "budget" meets "budgeting"."""
-    return {word[:5] for word in _WORD.findall(text.lower())} - {w[:5] for w in _STOP_WORDS}
-
-
-def _looked_up(state: State) -> dict[int, str]:
-    """Tasks this turn's lookups returned: id -> title."""
-    found: dict[int, str] = {}
-    for result in state.tool_results:
-        if result.get("name") == "list_tasks" and result.get("ok"):
-            for task in (result.get("result") or {}).get("tasks") or []:
-                found[int(task["id"])] = str(task.get("title") or "")
-    return found
-
-
-def _result_ids(state: State) -> set[int]:
-    """Ids of what this turn's calls created or returned."""
-    ids: set[int] = set()
-    for result in state.tool_results:
-        body = result.get("result") or {}
-        for key in ("task", "project", "reminder"):
-            entity = body.get(key)
-            if isinstance(entity, dict) and isinstance(entity.get("id"), int):
-                ids.add(entity["id"])
-    return ids | set(_looked_up(state))
-
-
 def unrequested(
     name: str, arguments: dict[str, Any], request: str, state: State, asked: list[str]
 ) -> str | None:
@@ -151,7 +124,7 @@ def unrequested(
     """
     if name in READ_ONLY_TOOLS:
         return None
-    request_ids = {int(n) for n in _NUMBER.findall(request)}
+    named_ids = request_ids(request)
     if state.intents:
         writes = [i for i in state.intents if i not in READ_ONLY_TOOLS]
         if not writes:
@@ -159,7 +132,7 @@ def unrequested(
         if name not in asked:
             # "complete task 1 and 2" is one clause that names two tasks
             target = arguments.get("task_id")
-            named_twice = name in writes and isinstance(target, int) and target in request_ids
+            named_twice = name in writes and isinstance(target, int) and target in named_ids
             if not named_twice:
                 if state.scratch:
                     return f"{name}: the request does not ask for another {name}"
@@ -167,21 +140,17 @@ def unrequested(
     elif name in CHANGES_EXISTING_TASKS:
         return f"{name}: the request does not ask to change an existing task"
     task_id = arguments.get("task_id")
-    if isinstance(task_id, int) and task_id not in request_ids and task_id != state.focus_task_id:
-        titles = _looked_up(state)
-        if task_id in titles:
-            wanted = _stems(request)
-            scores = {i: len(_stems(title) & wanted) for i, title in titles.items()}
-            if scores[task_id] == 0 or scores[task_id] < max(scores.values()):
-                return (
-                    f"{name}: task {task_id} “{titles[task_id]}” is not the task the request names"
-                )
+    if isinstance(task_id, int) and task_id not in named_ids and task_id != state.focus_task_id:
+        titles = looked_up(state.tool_results)
+        if task_id in titles and task_id not in named_tasks(titles, request):
+            return f"{name}: task {task_id} “{titles[task_id]}” is not the task the request names"
     return None
 
 
 def ungrounded(name: str, arguments: dict[str, Any], request: str, state: State) -> str | None:
     """Why a schema-valid model call does not fit the request, or None if it does."""
-    known_ids = {int(n) for n in _NUMBER.findall(request)} | _result_ids(state)
+    known_ids = request_ids(request) | created_ids(state.tool_results)
+    known_ids |= set(looked_up(state.tool_results))
     if state.focus_task_id is not None:
         known_ids.add(state.focus_task_id)
     for key in ("task_id", "project_id"):

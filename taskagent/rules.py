@@ -18,7 +18,7 @@ from typing import Any
 
 from taskagent.dates import When, find_when
 
-__all__ = ["Plan", "PlannedCall", "detect_intents", "is_in_scope", "plan"]
+__all__ = ["Plan", "PlannedCall", "detect_intents", "is_in_scope", "plan", "tasks_named"]
 
 
 @dataclass
@@ -336,17 +336,52 @@ def _update_args(clause: str, now: datetime) -> dict[str, Any]:
     return args
 
 
-def plan(text: str, now: datetime, focus_task_id: int | None = None) -> Plan:
-    """Read ``text`` into tool calls, resolving "it" to ``focus_task_id``."""
+_CONTENT_WORD = re.compile(r"[a-z0-9]{3,}")
+_NOT_A_NAME = {
+    *("task", "tasks", "the", "and", "for", "due", "add", "create", "new", "project", "with"),
+}
+
+
+def _stems(text: str) -> set[str]:
+    """Content words, cut to five letters so "budget" meets "budgeting"."""
+    return {w[:5] for w in _CONTENT_WORD.findall(text.lower())} - {w[:5] for w in _NOT_A_NAME}
+
+
+def tasks_named(titles: dict[int, str], text: str) -> set[int]:
+    """The tasks (id -> title) whose titles ``text`` names best; none if it names none."""
+    wanted = _stems(text)
+    scores = {task_id: len(_stems(title) & wanted) for task_id, title in titles.items()}
+    best = max(scores.values(), default=0)
+    return {task_id for task_id, score in scores.items() if best and score == best}
+
+
+def plan(
+    text: str,
+    now: datetime,
+    focus_task_id: int | None = None,
+    intent: str | None = None,
+    known_tasks: dict[int, str] | None = None,
+) -> Plan:
+    """Read ``text`` into tool calls, resolving "it" to ``focus_task_id``.
+
+    ``intent`` reads the whole message as that one action (the intent classifier's
+    reading of an idiom the patterns miss); ``known_tasks`` (id -> title, from a lookup)
+    resolves a task named by its title.
+    """
     result = Plan()
     made_task = False
-    for clause in _split(text):
-        intent = _intent(clause)
+    clauses = [(clause, _intent(clause)) for clause in _split(text)]
+    if intent is not None:
+        clauses = [(text, intent)]
+    for clause, intent in clauses:
         if intent is None:
             continue
         when = find_when(clause, now)
         if intent in ("complete_task", "delete_task", "update_task"):
             task_id = _task_id(clause, focus_task_id, made_task)
+            if task_id is None and known_tasks:
+                named = tasks_named(known_tasks, clause)
+                task_id = next(iter(named)) if len(named) == 1 else None
             if task_id is None and not (made_task and _REFERENCE_RE.search(clause)):
                 result.calls.append(PlannedCall("list_tasks", {}))
                 result.question = "Which task do you mean? Tell me its number, like #3."

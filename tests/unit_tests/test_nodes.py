@@ -91,7 +91,9 @@ async def test_plan_asks_the_tier_with_a_short_prompt_and_required_tools(
     assert prompt[0].type == "system" and "Wednesday 2026-11-18" in prompt[0].content
     assert len(prompt[0].content) < 200
     assert fake_models["primary"].bound[0]["tool_choice"] == "required"
-    assert len(fake_models["primary"].bound[0]["tools"]) == 8
+    # grounded decoding: only the tools the request's intents name
+    bound = fake_models["primary"].bound[0]["tools"]
+    assert [tool["function"]["name"] for tool in bound] == ["list_tasks"]
 
 
 async def test_plan_records_a_tier_failure(fake_models: dict[str, ScriptedChatModel]) -> None:

@@ -1,0 +1,72 @@
+"""Grounded decoding: the per-request tool schemas admit only what the request says."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+
+from graph.grounding import grounded_tools, named_tasks, spans
+from graph.state import State
+from nodes.plan import tools_for
+from taskagent.tools import openai_tools
+
+
+def by_name(tools: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {tool["function"]["name"]: tool["function"]["parameters"] for tool in tools}
+
+
+def test_spans_are_the_word_runs_of_the_message_trimmed() -> None:
+    found = spans("Add 'Buy milk' for Friday, please!")
+    assert {"Buy milk", "Friday", "for Friday", "Add 'Buy milk"} <= set(found)
+    assert "please!" not in found and "please" in found
+    assert all(span == span.strip() for span in found)
+
+
+def test_free_text_fields_are_copied_spans_and_ids_come_from_the_request() -> None:
+    request = "create an urgent task to renew the passport due Friday, tag it travel"
+    tools = by_name(grounded_tools(openai_tools(), request, {"create_task"}, set()))
+    assert list(tools) == ["create_task"]
+    properties = tools["create_task"]["properties"]
+    assert "renew the passport" in properties["title"]["enum"]
+    assert "Friday" in properties["due_date"]["enum"]
+    assert "travel" in properties["tags"]["items"]["enum"]
+    assert properties["priority"]["enum"] == ["low", "normal", "high", "urgent"]
+    assert "project_id" not in properties  # no project id anywhere in the request
+    assert "renew the car" not in properties["title"]["enum"]
+
+
+def test_a_write_without_a_candidate_id_is_dropped_until_a_lookup() -> None:
+    tools = by_name(grounded_tools(openai_tools(), "finish the budget task", None, set()))
+    assert "complete_task" not in tools and "list_tasks" in tools
+    tools = by_name(grounded_tools(openai_tools(), "finish task 7", None, {7}))
+    assert tools["complete_task"]["properties"]["task_id"]["enum"] == [7]
+
+
+def test_the_plan_offers_only_the_intents_tools_plus_a_lookup_when_needed() -> None:
+    direct = State(messages=[HumanMessage("complete task 3")], intents=["complete_task"])
+    assert [t["function"]["name"] for t in tools_for(direct)] == ["complete_task"]
+    by_title = State(messages=[HumanMessage("tick off the budget one")], intents=["complete_task"])
+    assert [t["function"]["name"] for t in tools_for(by_title)] == ["list_tasks"]
+
+
+def test_after_a_lookup_only_the_named_task_and_the_asked_write_remain() -> None:
+    lookup = {
+        "name": "list_tasks",
+        "ok": True,
+        "result": {
+            "tasks": [{"id": 1, "title": "Water the ferns"}, {"id": 2, "title": "Pay the gas bill"}]
+        },
+    }
+    state = State(
+        messages=[HumanMessage("the gas bill is paid, tick it off")],
+        intents=["complete_task"],
+        tool_results=[lookup],
+        scratch=[HumanMessage("(results)")],
+    )
+    tools = by_name(tools_for(state))
+    assert list(tools) == ["complete_task"]
+    assert tools["complete_task"]["properties"]["task_id"]["enum"] == [2]
+    assert (
+        named_tasks({1: "Water the ferns", 2: "Pay the gas bill"}, "start a new project") == set()
+    )
