@@ -35,6 +35,12 @@ def accuracy_slack_share(path: Path = TARGETS_FILE) -> float:
     return float(yaml.safe_load(path.read_text()).get("accuracy_slack_share", 0.0))
 
 
+def baseline_file(cases_file: Path | str) -> Path:
+    """Each case file ratchets on its own: dev in baseline.json, test in baseline.test.json."""
+    stem = Path(cases_file).stem
+    return BASELINE_FILE if stem == "dev" else EVALS_DIR / f"baseline.{stem}.json"
+
+
 def load_baseline(path: Path = BASELINE_FILE) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.exists() else {}
 

@@ -1,5 +1,6 @@
-"""The eval gate: the dev set through the real agent on the embedded model, every metric
-held to its target or, while below it, to the recorded baseline.
+"""The eval gate: the dev set and the held-out test set through the real agent on the
+embedded model, every metric held to its target or, while below it, to that split's
+recorded baseline (evals/baseline.json, evals/baseline.test.json), which only rises.
 
 Runs under plain pytest (``make test`` includes it) and under ``deepeval test run evals/``.
 The suite runs once per session; the report lands in ``reports/eval-gate/``.
@@ -16,17 +17,22 @@ import pytest
 
 from evals import gate as gates
 from evals import report as reports
+from evals.cases import CASES_DIR
 from evals.metrics import METRICS
-from evals.runner import DEV_CASES, EvalOptions, run_suite
+from evals.runner import EvalOptions, run_suite
 
 pytestmark = [pytest.mark.integration, pytest.mark.eval]
 REPORT_DIR = Path(__file__).resolve().parents[1] / "reports" / "eval-gate"
 
 
-@pytest.fixture(scope="module")
-def suite() -> dict[str, Any]:
+SPLITS = os.environ.get("TASKAGENT_EVAL_SPLITS", "dev,test").split(",")
+
+
+@pytest.fixture(scope="module", params=SPLITS)
+def suite(request: pytest.FixtureRequest) -> dict[str, Any]:
+    cases = CASES_DIR / f"{request.param}.jsonl"
     options = EvalOptions(
-        cases=Path(os.environ.get("TASKAGENT_EVAL_CASES", DEV_CASES)),
+        cases=cases,
         tier=os.environ.get("TASKAGENT_EVAL_TIER") or None,
         # the side-by-side create_agent run is for `taskagent eval`; the gate measures ours
         baseline=os.environ.get("TASKAGENT_EVAL_BASELINE", "0") == "1",
@@ -34,8 +40,11 @@ def suite() -> dict[str, Any]:
     )
     result = asyncio.run(run_suite(options))
     ours = result["systems"][next(iter(result["systems"]))]
-    lines = gates.evaluate(reports.metric_values(ours), totals=reports.metric_totals(ours))
-    reports.write_dir(result, lines, gates.load_targets(), REPORT_DIR)
+    baseline = gates.load_baseline(gates.baseline_file(cases))
+    lines = gates.evaluate(
+        reports.metric_values(ours), baseline=baseline, totals=reports.metric_totals(ours)
+    )
+    reports.write_dir(result, lines, gates.load_targets(), REPORT_DIR / request.param)
     print("\n" + reports.table(ours, lines))
     if len(result["systems"]) > 1:
         print(reports.side_by_side(result))

@@ -33,7 +33,9 @@ class State(InputState):
     route: Route = "plan"
     notice: str | None = None  # a plain-words reason for decline/invalid
     intents: list[str] = field(default_factory=list)  # tools the request seems to need
-    # the intent classifier's vote: the tool set it predicts, when it is confident enough
+    # the intent classifier's vote: the tool set it predicts (guess), and the same set
+    # again only when it is confident enough for the guard to hold writes to it (tools)
+    classifier_guess: list[str] | None = None
     classifier_tools: list[str] | None = None
 
     # model tiers

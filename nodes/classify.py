@@ -62,6 +62,7 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "steps_left": context.max_plan_steps,
         "tier_failed": False,
         "intents": [],
+        "classifier_guess": None,
         "classifier_tools": None,
     }
     if not text:
@@ -76,7 +77,9 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             ),
         }
     intents = detect_intents(text)
-    vote = await _classifier_vote(text, context)
+    guess = await _classifier_guess(text)
+    confident = guess is not None and guess.confidence >= context.classifier_confidence
+    vote = guess if confident else None
     in_scope = is_in_scope(text, has_focus_task=state.focus_task_id is not None)
     if vote is not None and not intents and (vote.tools or in_scope):
         in_scope = bool(vote.tools)  # the classifier reads idioms the patterns miss
@@ -87,17 +90,17 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     return update | {
         "route": "plan",
         "intents": intents,
+        "classifier_guess": None if guess is None else sorted(guess.tools),
         "classifier_tools": None if vote is None else sorted(vote.tools),
     }
 
 
-async def _classifier_vote(text: str, context: Context) -> IntentPrediction | None:
-    """The classifier's prediction when it is installed and confident, else None."""
+async def _classifier_guess(text: str) -> IntentPrediction | None:
+    """The classifier's prediction when it is installed, else None."""
     classifier = await asyncio.to_thread(load_classifier)
     if classifier is None:
         return None
-    prediction = await asyncio.to_thread(classifier.predict, text)
-    return prediction if prediction.confidence >= context.classifier_confidence else None
+    return await asyncio.to_thread(classifier.predict, text)
 
 
 def merge_intents(rule_intents: list[str], classifier_tools: frozenset[str]) -> list[str]:

@@ -81,42 +81,50 @@ def tools_for(state: State) -> list[dict[str, Any]]:
     if state.scratch:  # after a lookup: only the writes still asked for, on the named task
         ids |= named_tasks(looked_up(state.tool_results), request)
         allowed = set(requested_writes_left(state)) or None
-    elif state.intents:
-        allowed = set(state.intents)
+    elif state.intents or state.classifier_guess:
+        # the rules' reading and the classifier's best guess: either may be the right one
+        allowed = set(state.intents) | set(state.classifier_guess or [])
         if allowed & NEEDS_A_TASK and not ids:
             allowed.add("list_tasks")  # the request names its task by title: look it up
     return grounded_tools(openai_tools(), request, allowed, ids)
 
 
-def agreed_rule_plan(state: State, context: Context) -> AIMessage | None:
-    """The rule plan, when the intent classifier picks exactly the tools it calls.
+def agreed_rule_plan(state: State, context: Context) -> tuple[AIMessage, str] | None:
+    """The rule plan, and why, when the arbitration trusts it without asking the model.
 
-    Two independent readings that agree are right far more often than either alone
-    (docs/model.md, the ablation), and the agreement costs no model call. Only on the
-    first round of a turn, and only when the rules tier is in the order at all (the
+    * the intent classifier picks exactly the tools the rules call: two independent
+      readings that agree (a task named by title agrees on its write, then is looked up);
+    * the rules read a whole chain (two or more calls, nothing to ask): on dev the model
+      completes fewer chains than the rules (docs/model.md, the ablation);
+    * the classifier is sure of one action the patterns read otherwise (an idiom): the
+      rules fill that action's arguments.
+
+    Only on the first round of a turn, and only when the rules tier is in the order (the
     model measured alone never takes this path).
     """
     if (
         context.arbitration != "agreement"
         or "emergency" not in context.tier_order()
-        or state.classifier_tools is None
+        or state.classifier_guess is None
         or state.scratch
         or state.verify_error
     ):
         return None
-    wanted = set(state.classifier_tools)
+    guess = set(state.classifier_guess)
     draft = rule_based_message(state, context)
     names = {call["name"] for call in draft.tool_calls}
     if is_lookup(draft):  # by title: agree on the write, then look the task up
         names = set(state.intents)
-    if names and names == wanted and (not draft.content or is_lookup(draft)):
-        return draft
-    if len(wanted) == 1 and set(rules.detect_intents(latest_user_text(state))) != wanted:
-        # one action the patterns read otherwise (an idiom): the rules fill its arguments
-        draft = rule_based_message(state, context, intent=next(iter(wanted)))
+    if names and names == guess and (not draft.content or is_lookup(draft)):
+        return draft, "rules and classifier agree"
+    if len(draft.tool_calls) >= 2 and not draft.content:
+        return draft, "the rules read a chain"
+    sure = set(state.classifier_tools or [])
+    if len(sure) == 1 and set(rules.detect_intents(latest_user_text(state))) != sure:
+        draft = rule_based_message(state, context, intent=next(iter(sure)))
         names = {call["name"] for call in draft.tool_calls}
-        if (names == wanted and not draft.content) or is_lookup(draft):
-            return draft
+        if (names == sure and not draft.content) or is_lookup(draft):
+            return draft, "the classifier's action, the rules' arguments"
     return None
 
 
@@ -126,12 +134,11 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     # A repair re-asks within the same round; a new round spends one step.
     steps_left = state.steps_left - (0 if state.verify_error else 1)
     if state.tier != "emergency" and (agreed := agreed_rule_plan(state, context)) is not None:
+        draft, reason = agreed
         return {
-            "draft": agreed,
+            "draft": draft,
             "tier": "emergency",
-            "tier_log": [
-                {"tier": "emergency", "outcome": "chosen", "reason": "rules and classifier agree"}
-            ],
+            "tier_log": [{"tier": "emergency", "outcome": "chosen", "reason": reason}],
             "steps_left": steps_left,
             "plan_error": None,
             "question": None,
@@ -144,9 +151,9 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             "plan_error": None,
             "question": draft.content or None,
         }
-    reason = models.tier_gate(state.tier)
-    if reason is not None:
-        return {"draft": None, "plan_error": reason, "tier_failed": True, "steps_left": steps_left}
+    gate = models.tier_gate(state.tier)
+    if gate is not None:
+        return {"draft": None, "plan_error": gate, "tier_failed": True, "steps_left": steps_left}
     first_round = not state.scratch
     try:
         # Building the router imports LiteLLM on first use: keep that off the event loop.

@@ -113,6 +113,38 @@ _STOP_WORDS = {
 }
 
 
+# "task 3", "#3", "TASK-0003": the request is about a task that exists
+_NAMES_A_TASK = re.compile(r"\btask[\s#:-]*\d|#\d|\btask-\d", re.IGNORECASE)
+
+
+def new_task_for_a_named_one(name: str, request: str, state: State) -> str | None:
+    """A create_task for a request about an existing task ("task 2 is done", "TASK-0003 is
+    sorted"): the patterns and the model both read the word "task" as "add a task". Only
+    the intent classifier can overrule this (it reads the whole sentence)."""
+    if name != "create_task" or not _NAMES_A_TASK.search(request):
+        return None
+    if "create_task" in (state.classifier_guess or []):
+        return None
+    return "create_task: the request is about an existing task it names, not a new one"
+
+
+def _bind_to_this_turn(
+    name: str, arguments: dict[str, Any], bind: dict[str, int], state: State
+) -> dict[str, Any]:
+    """A later round's call that leaves out the id of what an earlier round of this turn
+    created takes it ("add X and remind me about it": the reminder is about X)."""
+    for field_name, (creator, consumers) in BINDABLE.items():
+        if name not in consumers or field_name in bind or arguments.get(field_name) is not None:
+            continue
+        made = [r for r in state.tool_results if r.get("ok") and r["name"] == creator]
+        entity = ((made[-1].get("result") or {}) if made else {}).get(
+            "project" if field_name == "project_id" else "task"
+        )
+        if name in ("create_reminder", "create_task") and isinstance(entity, dict):
+            arguments = arguments | {field_name: entity["id"]}
+    return arguments
+
+
 def unrequested(
     name: str, arguments: dict[str, Any], request: str, state: State, asked: list[str]
 ) -> str | None:
@@ -194,6 +226,7 @@ async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             if not isinstance(arguments, dict):
                 raise ToolArgumentError(f"{raw.name} arguments must be a JSON object")
             bind = _binding(raw.name, arguments, earlier)
+            arguments = _bind_to_this_turn(raw.name, arguments, bind, state)
             # Validate with a stand-in id; execute substitutes the real one.
             checked = validate_call(raw.name, arguments | {k: 1 for k in bind}, now)
             normalised = checked.model_dump(mode="json", exclude_unset=True)
@@ -206,7 +239,7 @@ async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 checks.append({"tier": state.tier, "tool": raw.name, "valid": True})
                 continue
             seen.add(signature)
-            problem = (
+            problem = new_task_for_a_named_one(raw.name, request, state) or (
                 ungrounded(raw.name, normalised, request, state)
                 or unrequested(raw.name, normalised, request, state, asked)
                 if is_model

@@ -15,6 +15,7 @@ Every seed is pinned; checkpoints are saved and resumed; progress shows a bar.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
@@ -82,6 +83,12 @@ def to_rows(example: dict[str, Any]) -> list[dict[str, str]]:
     from taskagent.tools import openai_tools
 
     messages = example["messages"]
+    tools = openai_tools()
+    # Serving offers only the tools a request's intents name (graph.grounding): half the
+    # rows show that short list, half all eight, so the model knows both prompts.
+    named = set(example.get("tools") or [])
+    if named and int(hashlib.sha256(str(example.get("id")).encode()).hexdigest(), 16) % 2:
+        tools = [tool for tool in tools if tool["function"]["name"] in named]
     rows = []
     for index, message in enumerate(messages):
         if message["role"] != "assistant":
@@ -89,7 +96,7 @@ def to_rows(example: dict[str, Any]) -> list[dict[str, str]]:
         planning = message.get("tool_calls") or not example["tools"]
         if not planning:
             continue  # the final answer: written by templates at run time, not by the model
-        prompt = render_chatml(to_chatml_messages(messages[:index], openai_tools()))
+        prompt = render_chatml(to_chatml_messages(messages[:index], tools))
         completion = (
             calls_to_text(message["tool_calls"])
             if message.get("tool_calls")

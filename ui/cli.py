@@ -274,7 +274,7 @@ def user_add(
         raise typer.Exit(2) from None
     try:
         account = default_store().create_user(
-            body.username, hash_password(body.password), body.email
+            body.username or name, hash_password(body.password), body.email
         )
     except UserExists:
         typer.echo(f"error: the user {body.username!r} already exists", err=True)
@@ -566,7 +566,11 @@ def eval_(
         bool, typer.Option("--baseline/--no-baseline", help="Also run the create_agent baseline.")
     ] = True,
     update_baseline: Annotated[
-        bool, typer.Option("--update-baseline", help="Raise evals/baseline.json where improved.")
+        bool,
+        typer.Option(
+            "--update-baseline",
+            help="Raise the case file's baseline (evals/baseline*.json) where improved.",
+        ),
     ] = False,
 ) -> None:
     """Run the eval suite through the real graph, print the spec's table, write a report.
@@ -599,7 +603,10 @@ def eval_(
     ours_name = next(iter(result["systems"]))
     ours = result["systems"][ours_name]
     values = reports.metric_values(ours)
-    lines = gates.evaluate(values, targets, totals=reports.metric_totals(ours))
+    baseline_path = gates.baseline_file(cases)
+    lines = gates.evaluate(
+        values, targets, gates.load_baseline(baseline_path), totals=reports.metric_totals(ours)
+    )
     written = reports.write_dir(result, lines, targets, Path(report))
     if as_json:
         typer.echo(json.dumps(reports.to_json(result, lines, targets), default=str))
@@ -615,9 +622,9 @@ def eval_(
         typer.echo("")
         typer.echo("report: " + ", ".join(str(p) for p in written))
     if update_baseline:
-        raised = gates.raised_baseline(values, gates.load_baseline())
-        gates.BASELINE_FILE.write_text(json.dumps(raised, indent=2) + "\n")
-        typer.echo(f"baseline: {gates.BASELINE_FILE}", err=True)
+        raised = gates.raised_baseline(values, gates.load_baseline(baseline_path))
+        baseline_path.write_text(json.dumps(raised, indent=2) + "\n")
+        typer.echo(f"baseline: {baseline_path}", err=True)
     if not all(line.passed for line in lines):
         raise typer.Exit(1)
 

@@ -76,6 +76,22 @@ class WebChat:
             )
             return [task_dict(task) for task in rows]
 
+    def projects_of(self, username: str) -> dict[int, str]:
+        from sqlalchemy import select
+
+        from taskagent.db import Project, User
+
+        with self.store().session() as session:
+            rows = session.scalars(
+                select(Project)
+                .join(User, Project.owner_id == User.id)
+                .where(User.username == username)
+            )
+            return {project.id: project.name for project in rows}
+
+
+HEADLINE = "Create a project Q1 Goals and add a high-priority task for budgeting due Friday"
+
 
 @contextmanager
 def web_chat(data_dir: Path, **env: str) -> Iterator[WebChat]:
@@ -390,10 +406,11 @@ def test_a_second_user_sees_none_of_the_first_users_tasks_or_threads(
 
 
 @pytest.mark.integration
-def test_the_embedded_model_answers_a_starter_in_the_browser(
+def test_the_headline_request_on_the_embedded_model_in_the_browser(
     tmp_path_factory: pytest.TempPathFactory, browser: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The real model tier: the answer streams in with its tier, or a fallback note."""
+    """make run's default: the real model tier, the classifier and the rules arbitrating.
+    Exactly project "Q1 Goals" and a high-priority task "budgeting" in it, due Friday."""
     from serving.manager import stop_server
 
     data_dir = tmp_path_factory.mktemp("web-model") / "data"
@@ -416,18 +433,22 @@ def test_the_embedded_model_answers_a_starter_in_the_browser(
         try:
             sign_in(tab, running, "alice")
             signed_in(tab)
-            tab.get_by_text("Plan Q1 goals", exact=True).click()
+            # The README's headline request, on make run's default tiers and the real model.
+            send(tab, HEADLINE)
             line = footer(tab)
             tier = re.match(r"tier: (\w+)", line).group(1)  # type: ignore[union-attr]
             assert tier in ("primary", "emergency")
-            if tier != "primary":  # the model's calls were rejected: the note says so
-                answer(tab, r"Fallback: answered by the emergency tier \(primary")
             answer(tab, r"Created task #\d+")
             tab.locator("#step-plan").first.wait_for()
-            assert any("budget" in t["title"].lower() for t in running.tasks_of("alice"))
+            projects = running.projects_of("alice")
+            assert list(projects.values()) == ["Q1 Goals"]
+            [task] = running.tasks_of("alice")
+            assert task["title"].lower() == "budgeting"
+            assert (task["priority"], task["due_date"]) == ("high", "2026-11-20")  # NOW: a Wed
+            assert task["project_id"] == next(iter(projects))
         finally:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            tab.screenshot(path=str(ARTIFACTS / "embedded_model_starter.png"), full_page=True)
+            tab.screenshot(path=str(ARTIFACTS / "embedded_model_headline.png"), full_page=True)
             context.close()
             monkeypatch.setenv("TASKAGENT_DATA_DIR", str(data_dir))  # the pid file lives there
             stop_server(model_port)

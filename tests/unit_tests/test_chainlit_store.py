@@ -6,6 +6,7 @@ on PostgreSQL is in ``tests/integration_tests/test_chat_history_postgres.py``.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -158,10 +159,9 @@ async def _leaks_after_crafted_thread(store_module: Any) -> list[str]:
     try:
         mallory = await layer.create_user(User(identifier="mallory"))
         assert mallory is not None
-        try:  # what Chainlit does on the first message of a socket with that threadId
+        # what Chainlit does on the first message of a socket with that threadId
+        with contextlib.suppress(ValueError):
             await layer.update_thread(CRAFTED_THREAD_ID, name="hi", user_id=mallory.id)
-        except ValueError:
-            pass
         threads = await layer.get_all_user_threads(user_id=mallory.id) or []
     finally:
         await layer.close()

@@ -155,9 +155,7 @@ async def test_verify_reads_a_call_written_into_the_text() -> None:
     draft = AIMessage(
         content='<tool_call>{"name": "complete_task", "arguments": {"task_id": "#7"}}</tool_call>'
     )
-    out = await run_node(
-        "verify", human("task 7 is done", intents=["complete_task"], draft=draft)
-    )
+    out = await run_node("verify", human("task 7 is done", intents=["complete_task"], draft=draft))
     assert out["pending_calls"][0]["name"] == "complete_task"
     assert out["pending_calls"][0]["arguments"] == {"task_id": 7}
 

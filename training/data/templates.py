@@ -28,7 +28,7 @@ from __future__ import annotations
 import random
 import re
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -354,7 +354,7 @@ LIST_FILTER_WEIGHTS = {"status": 23, "priority": 24, "tags": 25, "project_id": 2
 LIST_FILTER_COUNTS = [(0, 4), (1, 20), (2, 40), (3, 28), (4, 8)]
 
 
-def _weighted(scene: Scene, pairs: list[tuple[Any, float]]) -> Any:
+def _weighted(scene: Scene, pairs: Sequence[tuple[Any, float]]) -> Any:
     return scene.rng.choices([v for v, _ in pairs], weights=[w for _, w in pairs])[0]
 
 
