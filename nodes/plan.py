@@ -96,8 +96,9 @@ def agreed_rule_plan(state: State, context: Context) -> tuple[AIMessage, str] | 
       readings that agree (a task named by title agrees on its write, then is looked up);
     * the rules read a whole chain (two or more calls, nothing to ask): on dev the model
       completes fewer chains than the rules (docs/model.md, the ablation);
-    * the classifier is sure of one action the patterns read otherwise (an idiom): the
-      rules fill that action's arguments.
+    * the rules read an update, complete or delete on a task the request numbers;
+    * the classifier is sure of one action where the patterns read none, or only the word
+      "task" as "add a task" (an idiom): the rules fill that action's arguments.
 
     Only on the first round of a turn, and only when the rules tier is in the order (the
     model measured alone never takes this path).
@@ -119,8 +120,21 @@ def agreed_rule_plan(state: State, context: Context) -> tuple[AIMessage, str] | 
         return draft, "rules and classifier agree"
     if len(draft.tool_calls) >= 2 and not draft.content:
         return draft, "the rules read a chain"
+    if (
+        not draft.content
+        and draft.tool_calls
+        and all(
+            call["name"] in NEEDS_A_TASK and call["args"].get("task_id") is not None
+            for call in draft.tool_calls
+        )
+    ):
+        # "reopen task 4", "I've kicked off TASK-0003": the patterns name the action and the
+        # task; a model that reads it otherwise would change an existing task wrongly
+        return draft, "the rules read an action on a numbered task"
     sure = set(state.classifier_tools or [])
-    if len(sure) == 1 and set(rules.detect_intents(latest_user_text(state))) != sure:
+    reading = set(rules.detect_intents(latest_user_text(state)))
+    # only where the patterns read nothing, or just the word "task" as "add a task"
+    if len(sure) == 1 and reading != sure and reading <= {"create_task"}:
         draft = rule_based_message(state, context, intent=next(iter(sure)))
         names = {call["name"] for call in draft.tool_calls}
         if (names == sure and not draft.content) or is_lookup(draft):

@@ -38,14 +38,25 @@ _I = re.IGNORECASE
 _CLAUSE_VERBS = (
     r"add|create|make|set|put|remind|list|show|display|complete|finish|mark|delete|remove|"
     r"update|change|move|reschedule|rename|start|schedule|new|also|then|check|cancel|drop|"
-    r"tick|log|jot|what|give|pull|postpone|push|bump"
+    r"tick|log|jot|what|give|pull|postpone|push|bump|get\s+rid|wipe|bin|scrap|trash|nuke|"
+    r"reopen|remind"
 )
 _SPLIT_RE = re.compile(
-    rf"\s*(?:;|\.\s+|,?\s+(?:and\s+then|then|and\s+also|and|also|plus)\s+(?=(?:{_CLAUSE_VERBS})\b))\s*",
+    rf"\s*(?:;|\.\s+|,?\s+(?:and\s+then|then|and\s+also|and|also|plus)\s+(?=(?:{_CLAUSE_VERBS})\b)"
+    rf"|,\s+(?=(?:add|create|remind|set|put|then)\b))\s*",
     _I,
 )
 
 _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (  # before complete: "reopen task 4, it isn't finished" is not a complete
+        "update_task",
+        re.compile(
+            r"\bre-?open\b|\bun-?(?:complete|finish)|\bnot\s+(?:actually\s+)?(?:done|finished)\b"
+            r"|\bkick(?:ed)?\s+off\s+(?:task|#|number)|\b(?:add|put)\s+(?:a\s+)?(?:note|description|"
+            r"comment)\s+(?:to|on)\s+(?:task|#|it|that)",
+            _I,
+        ),
+    ),
     ("create_reminder", re.compile(r"\bremind(?:er|ers)?\b|\b(?:ping|nudge|alert)\s+me\b", _I)),
     (
         "create_project",
@@ -68,7 +79,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "list_tasks",
         re.compile(
             r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:list|show|display|view|see|what|which|"
-            r"give\s+me|pull\s+up|any|how\s+many|get|what'?s)\b[^.]*\b(?:tasks?|todos?|to-?dos?|to\s+do|"
+            r"give\s+me|pull\s+up|any|how\s+many|get(?!\s+rid)|what'?s)\b[^.]*\b(?:tasks?|todos?|to-?dos?|to\s+do|"
             r"items|backlog|overdue|pending|outstanding|on\s+my\s+plate|list)\b"
             r"|^\s*(?:my\s+)?(?:tasks|todos|to-?do\s+list)\s*\??\s*$",
             _I,
@@ -77,7 +88,8 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "delete_task",
         re.compile(
-            r"\b(?:delete|remove|drop|trash|erase|scrap|get\s+rid\s+of|nuke|discard|purge|bin)\b",
+            r"\b(?:delete|remove|drop|trash|erase|scrap|get\s+rid\s+of|nuke|discard|purge|bin|"
+            r"wipe|cancel)\b(?!\s+(?:it\s+)?to\s+(?:low|normal|medium))",
             _I,
         ),
     ),
@@ -117,7 +129,9 @@ _DOMAIN_RE = re.compile(
     _I,
 )
 _REFERENCE_RE = re.compile(
-    r"\b(?:it|that|this|that\s+one|this\s+one|the\s+(?:last|same)\s+(?:one|task))\b", _I
+    r"\b(?:it|that|this|that\s+one|this\s+one|(?:that|this)\s+task|"
+    r"the\s+(?:last|same|new)\s+(?:one|task))\b",
+    _I,
 )
 _ID_RE = re.compile(r"(?:\btask[\s#:-]*|#|\bTASK-|\bnumber\s+|\bno\.?\s*)0*(\d{1,9})\b", _I)
 _BARE_ID_RE = re.compile(
@@ -142,7 +156,9 @@ def _status(text: str) -> str | None:
     if re.search(r"\b(?:completed|done|finished|closed)\b", text, _I):
         return "completed"
     if re.search(
-        r"\b(?:in[\s-]progress|started|begun|began|ongoing|working\s+on|underway)\b", text, _I
+        r"\b(?:in[\s-]progress|started|begun|began|ongoing|working\s+on|underway|kicked\s+off)\b",
+        text,
+        _I,
     ):
         return "in_progress"
     if re.search(r"\b(?:pending|open|outstanding|not\s+started|to\s+do|reopen)\b", text, _I):
@@ -251,9 +267,16 @@ def _split(text: str) -> list[str]:
     return [clause for clause in _SPLIT_RE.split(text.strip()) if clause and clause.strip()]
 
 
+_NEW_PRIORITY = re.compile(r"\bto\s+(?:low|normal|medium|high|urgent)\b", _I)
+
+
 def _intent(clause: str) -> str | None:
+    # a quoted title says nothing about the action: "add 'Prepare agenda'" is no calendar
+    unquoted = re.sub(r"[\"“'‘`][^\"”'’`]{2,200}[\"”'’`]", " ", clause)
     for name, pattern in _INTENT_PATTERNS:
-        if pattern.search(clause):
+        if pattern.search(unquoted):
+            if name == "delete_task" and _NEW_PRIORITY.search(unquoted):
+                return "update_task"  # "drop task 3 to low priority" keeps the task
             # "show my completed tasks" is a list, "what's on my calendar" a calendar
             return name
     return None
@@ -324,10 +347,20 @@ def _update_args(clause: str, now: datetime) -> dict[str, Any]:
     if rename:
         title = _quoted(clause) or (rename.group(1) or rename.group(2))
         args["title"] = title.strip(" .!?'\"")
+    note = re.search(
+        r"\b(?:note|description|comment)\b.*?\b(?:saying|that\s+says|reading|:)\s*(.+)$", clause, _I
+    )
+    if note:
+        args["description"] = (_quoted(note.group(1)) or note.group(1)).strip(" .!?'\"")
+        return args
     priority = _priority(clause)
     if priority:
         args["priority"] = priority
     status = _status(clause)
+    if re.search(
+        r"\bre-?open|\bnot\s+(?:actually\s+)?(?:done|finished)|\bun-?complete", clause, _I
+    ):
+        status = "pending"
     if status and status != "completed":
         args["status"] = status
     when = find_when(clause, now)
