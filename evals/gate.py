@@ -96,8 +96,8 @@ def evaluate(
         elif best is not None:
             if metric == "latency_p95_ms":
                 gate = best * headroom
-            elif metric in LOWER_IS_BETTER:  # a count: no headroom
-                gate = best
+            elif metric in LOWER_IS_BETTER:  # a count of cases: the same per-case noise allowance
+                gate = best + math.floor(slack_share * (totals.get(metric) or 0))
             else:
                 total = totals.get(metric) or 0
                 gate = best - math.floor(slack_share * total) / total if total else best
