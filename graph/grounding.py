@@ -7,7 +7,7 @@ The model server builds its llguidance grammar from the tools each request carri
   when a write must first look its task up);
 * every free-text field (titles, names, descriptions, tags, reminder messages, date
   phrases) is an ``enum`` of the word-boundary spans of the user's message, so the model
-  copies, it cannot invent;
+  copies, it cannot invent; a date field offers only the spans the date resolver reads;
 * ``task_id``/``project_id`` are an ``enum`` of the numbers in the request, the
   conversation's focus task and this turn's results; a tool whose id has no candidate
   is dropped (the request must first name or look up the task);
@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import copy
 import re
+from datetime import datetime
 from typing import Any
 
+from taskagent.dates import resolve_date, resolve_datetime
 from taskagent.rules import tasks_named
 
 # Every enum string is compiled into the request's grammar: keep the sets small, since
@@ -59,8 +61,16 @@ def spans(text: str, max_words: int = MAX_SPAN_WORDS) -> list[str]:
     return list(found)
 
 
+def _is_date(text: str, now: datetime, with_time: bool) -> bool:
+    try:
+        (resolve_datetime if with_time else resolve_date)(text, now)
+    except Exception:  # the resolver's "I couldn't understand the date"
+        return False
+    return True
+
+
 def _ground_properties(
-    properties: dict[str, Any], request: str, ids: list[int], texts: bool
+    properties: dict[str, Any], request: str, ids: list[int], texts: bool, now: datetime
 ) -> set[str]:
     """Narrow each property in place; return the id fields that have no candidate."""
     unmet: set[str] = set()
@@ -75,12 +85,22 @@ def _ground_properties(
         elif name == "tags" and schema.get("type") == "array":
             schema["items"] = {"type": "string", "enum": spans(request, MAX_TAG_WORDS)}
         elif name in TEXT_FIELDS and schema.get("type") == "string" and "enum" not in schema:
-            schema["enum"] = spans(request, SHORT_FIELDS.get(name, MAX_SPAN_WORDS))
+            found = spans(request, SHORT_FIELDS.get(name, MAX_SPAN_WORDS))
+            if name in SHORT_FIELDS:  # a date phrase must be one the resolver reads
+                found = [span for span in found if _is_date(span, now, name == "remind_at")]
+            if found:
+                schema["enum"] = found
+            else:
+                unmet.add(name)
     return unmet
 
 
 def grounded_tools(
-    tools: list[dict[str, Any]], request: str, allowed: set[str] | None, ids: set[int]
+    tools: list[dict[str, Any]],
+    request: str,
+    allowed: set[str] | None,
+    ids: set[int],
+    now: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """``tools`` narrowed to this request: see the module docstring."""
     id_list = sorted(ids)
@@ -93,7 +113,7 @@ def grounded_tools(
         grounded = copy.deepcopy(tool)
         parameters = grounded["function"].setdefault("parameters", {})
         properties = parameters.setdefault("properties", {})
-        unmet = _ground_properties(properties, request, id_list, texts)
+        unmet = _ground_properties(properties, request, id_list, texts, now or datetime.now())
         required = set(parameters.get("required") or [])
         if unmet & required:
             continue  # e.g. complete_task with no id to give it: look the task up first

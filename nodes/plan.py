@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
@@ -71,7 +72,7 @@ def is_lookup(draft: AIMessage) -> bool:
     return bool(draft.content) and [c["name"] for c in draft.tool_calls] == ["list_tasks"]
 
 
-def tools_for(state: State) -> list[dict[str, Any]]:
+def tools_for(state: State, now: datetime | None = None) -> list[dict[str, Any]]:
     """The tools this round may call, grounded in the request (:mod:`graph.grounding`)."""
     request = latest_user_text(state)
     ids = request_ids(request) | created_ids(state.tool_results)
@@ -86,7 +87,7 @@ def tools_for(state: State) -> list[dict[str, Any]]:
         allowed = set(state.intents) | set(state.classifier_guess or [])
         if allowed & NEEDS_A_TASK and not ids:
             allowed.add("list_tasks")  # the request names its task by title: look it up
-    return grounded_tools(openai_tools(), request, allowed, ids)
+    return grounded_tools(openai_tools(), request, allowed, ids, now)
 
 
 def agreed_rule_plan(state: State, context: Context) -> tuple[AIMessage, str] | None:
@@ -173,7 +174,8 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         # Building the router imports LiteLLM on first use: keep that off the event loop.
         chat_model = await asyncio.to_thread(models.load_chat_model, state.tier)
         model = chat_model.bind_tools(
-            tools_for(state), tool_choice="required" if first_round and state.intents else "auto"
+            tools_for(state, context.clock()),
+            tool_choice="required" if first_round and state.intents else "auto",
         )
         draft = await model.ainvoke(build_prompt(state, context))
     except Exception as exc:  # down, slow, garbage: all are reasons to fall back

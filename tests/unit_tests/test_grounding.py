@@ -70,3 +70,19 @@ def test_after_a_lookup_only_the_named_task_and_the_asked_write_remain() -> None
     assert (
         named_tasks({1: "Water the ferns", 2: "Pay the gas bill"}, "start a new project") == set()
     )
+
+
+def test_a_date_field_offers_only_phrases_the_resolver_reads() -> None:
+    from datetime import datetime
+
+    request = "remind me what I'm supposed to be working on tomorrow at 9am"
+    tools = by_name(
+        grounded_tools(openai_tools(), request, {"create_reminder"}, set(), datetime(2026, 11, 18))
+    )
+    offered = tools["create_reminder"]["properties"]["remind_at"]["enum"]
+    assert "tomorrow at 9am" in offered
+    assert "I'm supposed to be working on" not in offered
+    no_date = by_name(
+        grounded_tools(openai_tools(), "remind me about the bins", {"create_reminder"}, set())
+    )
+    assert "create_reminder" not in no_date  # its time is required and there is none
