@@ -23,16 +23,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOLS = (
-    "create_task",
-    "list_tasks",
-    "update_task",
-    "complete_task",
-    "delete_task",
-    "create_project",
-    "get_calendar",
-    "create_reminder",
-)
 
 
 @dataclass

@@ -96,7 +96,7 @@ class Scene:
 
     # --- choices ---------------------------------------------------------------------
 
-    def choice(self, items: list[Any]) -> Any:
+    def choice(self, items: Sequence[Any]) -> Any:
         return self.rng.choice(items)
 
     def chance(self, p: float) -> bool:
@@ -961,32 +961,30 @@ for _tool in _THEN_LIST_WEIGHTS:
 # --- two or three writes on ids named in the request ---------------------------------------------
 
 
-@family("parallel.complete_two", "complete_task", "complete_task", weight=22)
-def _(scene: Scene) -> Filled:
+def _same_write_on_named(
+    scene: Scene, tool: str, two: Sequence[str], three: Sequence[str]
+) -> Filled:
+    """Two (sometimes three) of the same write, on tasks the request names by id."""
     scene.background(0, 2)
     tasks = [scene.task() for _ in range(3 if scene.chance(0.2) else 2)]
     refs = {"ref": scene.ref(tasks[0]["id"]), "ref2": scene.ref(tasks[1]["id"])}
     if len(tasks) == 3:
         refs["ref3"] = scene.ref(tasks[2]["id"])
-        frame = scene.choice(P.THREE_COMPLETE)
+        frame = scene.choice(three)
     else:
-        frame = scene.choice(P.TWO_COMPLETE)
-    calls = [("complete_task", {"task_id": t["id"]}) for t in tasks]
+        frame = scene.choice(two)
+    calls = [(tool, {"task_id": t["id"]}) for t in tasks]
     return Filled(fill(frame, refs), calls, scene)
+
+
+@family("parallel.complete_two", "complete_task", "complete_task", weight=22)
+def _(scene: Scene) -> Filled:
+    return _same_write_on_named(scene, "complete_task", P.TWO_COMPLETE, P.THREE_COMPLETE)
 
 
 @family("parallel.delete_two", "delete_task", "delete_task", weight=16)
 def _(scene: Scene) -> Filled:
-    scene.background(0, 2)
-    tasks = [scene.task() for _ in range(3 if scene.chance(0.2) else 2)]
-    refs = {"ref": scene.ref(tasks[0]["id"]), "ref2": scene.ref(tasks[1]["id"])}
-    if len(tasks) == 3:
-        refs["ref3"] = scene.ref(tasks[2]["id"])
-        frame = scene.choice(P.THREE_DELETE)
-    else:
-        frame = scene.choice(P.TWO_DELETE)
-    calls = [("delete_task", {"task_id": t["id"]}) for t in tasks]
-    return Filled(fill(frame, refs), calls, scene)
+    return _same_write_on_named(scene, "delete_task", P.TWO_DELETE, P.THREE_DELETE)
 
 
 @family("parallel.mixed_writes", "update_task", "complete_task", weight=32)
