@@ -40,6 +40,8 @@ def offline_primary(monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"http://127.0.0.1:{free_port()}/v1"
     monkeypatch.setenv("TASKAGENT_PRIMARY_API_BASE", url)
     monkeypatch.setenv("TASKAGENT_PRIMARY_MANAGED", "false")
+    # the failover path is under test: the arbitration must not settle the turn first
+    monkeypatch.setenv("TASKAGENT_ARBITRATION", "off")
     return url
 
 

@@ -30,6 +30,7 @@ def embedded(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/v1"
     monkeypatch.setenv("TASKAGENT_PRIMARY_API_BASE", url)
+    monkeypatch.setenv("TASKAGENT_ARBITRATION", "off")  # the model tier under test plans
     assert ensure_server(url, wait_s=60)
     yield url
     stop_server(port)

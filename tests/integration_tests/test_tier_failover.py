@@ -31,6 +31,7 @@ def use_tiers(
     monkeypatch.setenv("TASKAGENT_PRIMARY_API_BASE", primary)
     monkeypatch.setenv("TASKAGENT_PRIMARY_TIMEOUT", str(timeout))
     monkeypatch.setenv("TASKAGENT_ROUTER_NUM_RETRIES", "0")
+    monkeypatch.setenv("TASKAGENT_ARBITRATION", "off")  # the tiers under test always plan
     if fallback:
         monkeypatch.setenv("TASKAGENT_FALLBACK_MODEL", "openai/scripted-fallback")
         monkeypatch.setenv("TASKAGENT_FALLBACK_API_BASE", fallback)

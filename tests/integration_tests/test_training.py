@@ -96,5 +96,15 @@ def test_rows_use_the_serving_prompt_and_train_only_planning_turns() -> None:
     )
     rows = to_rows(example)
     assert rows and all(row["completion"].endswith("<|im_end|>") for row in rows)
-    assert all("Tools: create_task, list_tasks" in row["prompt"] for row in rows)
+    # the tool line lists all eight, or (as grounded serving does) only the request's tools
+    used = example["tools"]
+    for row in rows:
+        line = next(ln for ln in row["prompt"].splitlines() if ln.startswith("Tools: "))
+        offered = line.removeprefix("Tools: ").split(". ")[0].split(", ")
+        assert offered in (
+            ["create_task", "list_tasks", "update_task", "complete_task", "delete_task",
+             "create_project", "get_calendar", "create_reminder"],
+            [name for name in offered if name in used],
+        )  # fmt: skip
+        assert set(used) <= set(offered)
     assert all(row["prompt"].endswith("<|im_start|>assistant\n") for row in rows)

@@ -105,6 +105,7 @@ async def test_five_eval_cases_through_the_graph_on_vllm(
 ) -> None:
     monkeypatch.setenv("TASKAGENT_PRIMARY_API_BASE", vllm_server)
     monkeypatch.setenv("TASKAGENT_PRIMARY_MANAGED", "false")
+    monkeypatch.setenv("TASKAGENT_ARBITRATION", "off")  # the vLLM tier under test plans
     monkeypatch.setenv("TASKAGENT_PRIMARY_TIMEOUT", "60")  # ~15 tokens/s on two CPU cores
     monkeypatch.setenv("TASKAGENT_PRIMARY_MAX_TOKENS", "48")
     cases = load_cases(CASES_DIR / "smoke.jsonl")
