@@ -270,7 +270,20 @@ def _split(text: str) -> list[str]:
 _NEW_PRIORITY = re.compile(r"\bto\s+(?:low|normal|medium|high|urgent)\b", _I)
 
 
+# "add a task to cancel the gym membership": what follows the head is the title, whose
+# verbs ("cancel", "finish", "remove") name no action of ours.
+_EXPLICIT_CREATE_HEAD = re.compile(
+    r"^\s*(?:(?:please|pls|can\s+you|could\s+you|would\s+you)\s+)?"
+    r"(?:add|create|make|put|log|jot\s+down|new)\s+(?:(?:me|a|an|new|another|one)\s+)*"
+    r"(?:(?:urgent|high|low|normal|medium|important)(?:[- ]pri(?:ority)?)?\s+)?"
+    r"(?:task|to-?do|item)\s+(?:to|for|called|named|titled|about|:)\s",
+    _I,
+)
+
+
 def _intent(clause: str) -> str | None:
+    if _EXPLICIT_CREATE_HEAD.search(clause):
+        return "create_task"
     # a quoted title says nothing about the action: "add 'Prepare agenda'" is no calendar
     unquoted = re.sub(r"[\"“'‘`][^\"”'’`]{2,200}[\"”'’`]", " ", clause)
     for name, pattern in _INTENT_PATTERNS:

@@ -32,6 +32,15 @@ NOW = datetime(2026, 11, 18, 10, 0)
             ],
         ),
         ("delete task 3", [("delete_task", {"task_id": 3})]),
+        # a title's own verbs name no action: these are creates, not a delete or a complete
+        (
+            "add a task to cancel the gym membership",
+            [("create_task", {"title": "Cancel the gym membership"})],
+        ),
+        (
+            "please add a task to finish the report",
+            [("create_task", {"title": "Finish the report"})],
+        ),
         ("mark #4 as done", [("complete_task", {"task_id": 4})]),
         ("TASK-0012 is done", [("complete_task", {"task_id": 12})]),
         ("show my tasks", [("list_tasks", {})]),
