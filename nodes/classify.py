@@ -97,6 +97,9 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     in_scope = is_in_scope(text, has_focus_task=state.focus_task_id is not None)
     if vote is not None and not intents and (vote.tools or in_scope):
         in_scope = bool(vote.tools)  # the classifier reads idioms the patterns miss
+    elif intents and guess is not None and (agrees or (confident and guess.tools)):
+        # "pls add: buy stamps" names no domain word, but two readings hear a task request
+        in_scope = True
     if not in_scope:
         return update | {"route": "decline", "notice": DECLINE}
     if vote is not None:

@@ -94,6 +94,11 @@ def _binding(name: str, arguments: dict[str, Any], earlier: list[str]) -> dict[s
         missing = value is None or (isinstance(value, str) and _PLACEHOLDER.match(value))
         if name in consumers and missing and creator in earlier:
             bind[field_name] = len(earlier) - 1 - earlier[::-1].index(creator)
+            # "$1": the first call of this batch, when that one created the thing
+            position = re.fullmatch(r"\$(\d{1,3})", value) if isinstance(value, str) else None
+            index = int(position.group(1)) - 1 if position else -1
+            if 0 <= index < len(earlier) and earlier[index] == creator:
+                bind[field_name] = index
     return bind
 
 

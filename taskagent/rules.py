@@ -41,9 +41,18 @@ _CLAUSE_VERBS = (
     r"tick|log|jot|what|give|pull|postpone|push|bump|get\s+rid|wipe|bin|scrap|trash|nuke|"
     r"reopen|remind"
 )
+_POLITE = r"(?:(?:could|can|would|will)\s+you\s+(?:also\s+)?|please\s+)?"
 _SPLIT_RE = re.compile(
-    rf"\s*(?:;|\.\s+|,?\s+(?:and\s+then|then|and\s+also|and|also|plus)\s+(?=(?:{_CLAUSE_VERBS})\b)"
-    rf"|,\s+(?=(?:add|create|remind|set|put|then)\b))\s*",
+    # "no. 7" is an id, not the end of a sentence
+    rf"\s*(?:;|(?<!\bno)\.\s+|[,-]?\s+(?:and\s+then|then|and\s+also|and|also|plus)\s+"
+    rf"(?={_POLITE}(?:{_CLAUSE_VERBS}|anything)\b)"
+    rf"|,\s+(?=(?:add|create|remind|set|put|then)\b)"
+    # "delete #2 and #4", "make task 4 low and task 1 urgent": a second task, same action
+    rf"|,?\s+and\s+(?=(?:task\s*#?\d|#\d|TASK-\d))"
+    # "remind me at 9am to call the GP, and at 2pm to collect the passports"
+    rf"|,\s+and\s+(?=(?:at|on)\s+\d)"
+    # "a new project 'X' with a task in it called 'Y'", "... - plus a task under it to 'Z'"
+    rf"|[,-]?\s+(?:with|plus|and)\s+(?=(?:a|an|one)\s+(?:new\s+)?task\b))\s*",
     _I,
 )
 
@@ -57,11 +66,16 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             _I,
         ),
     ),
-    ("create_reminder", re.compile(r"\bremind(?:er|ers)?\b|\b(?:ping|nudge|alert)\s+me\b", _I)),
+    (
+        "create_reminder",
+        re.compile(
+            r"\bremind(?:er|ers)?\b|\b(?:remnd|remid|rmind)\b|\b(?:ping|nudge|alert)\s+me\b", _I
+        ),
+    ),
     (
         "create_project",
         re.compile(
-            r"\b(?:create|make|start|set\s*up|new|add|open|kick\s*off|spin\s*up)\b[^.]{0,40}?\bproject\b"
+            r"\b(?:create|make|start|set\s*up|new|add|open|kick\s*off|spin\s*up|need)\b[^.]{0,40}?\bprojects?\b"
             r"|^\s*(?:a\s+)?(?:new\s+)?project\s+(?:called|named)\b",
             _I,
         ),
@@ -79,8 +93,10 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "list_tasks",
         re.compile(
             r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:list|show|display|view|see|what|which|"
-            r"give\s+me|pull\s+up|any|how\s+many|get(?!\s+rid)|what'?s)\b[^.]*\b(?:tasks?|todos?|to-?dos?|to\s+do|"
+            r"give\s+me|pull\s+up|any|anything|how\s+many|get(?!\s+rid)|what'?s)\b[^.]*\b(?:tasks?|todos?|to-?dos?|to\s+do|"
             r"items|backlog|overdue|pending|outstanding|on\s+my\s+plate|list)\b"
+            r"|^\s*(?:please\s+)?(?:show|list|display)\s+(?:me\s+)?(?:what'?s|what\s+is|everything|all)\s+"
+            r"(?:in[\s-]progress|open|pending|done|completed|finished|overdue|urgent|high)\b"
             r"|^\s*(?:my\s+)?(?:tasks|todos|to-?do\s+list)\s*\??\s*$",
             _I,
         ),
@@ -89,7 +105,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "delete_task",
         re.compile(
             r"\b(?:delete|remove|drop|trash|erase|scrap|get\s+rid\s+of|nuke|discard|purge|bin|"
-            r"wipe|cancel)\b(?!\s+(?:it\s+)?to\s+(?:low|normal|medium))",
+            r"wipe|cancel|(?:can|should)\s+be\s+(?:deleted|removed|binned|scrapped))\b(?!\s+(?:it\s+)?to\s+(?:low|normal|medium))",
             _I,
         ),
     ),
@@ -116,7 +132,9 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "create_task",
         re.compile(
             r"\b(?:add|create|new|make|put|capture|log|jot|note\s+down|track|schedule)\b"
-            r"|\b(?:remember|need|have|got)\s+to\b|\btodo\b|\bto-do\b|\btask\b",
+            r"|\b(?:stick|pop|chuck|throw)\b[^.]*\b(?:on|onto)\s+(?:the|my)\s+(?:list|to-?do)"
+            # "task 1 urgent", "TASK-0001": a numbered task exists already
+            r"|\b(?:remember|need|have|got)\s+to\b|\btodo\b|\bto-do\b|\btask\b(?![\s#:_-]*\d)",
             _I,
         ),
     ),
@@ -133,7 +151,9 @@ _REFERENCE_RE = re.compile(
     r"the\s+(?:last|same|new)\s+(?:one|task))\b",
     _I,
 )
-_ID_RE = re.compile(r"(?:\btask[\s#:-]*|#|\bTASK-|\bnumber\s+|\bno\.?\s*)0*(\d{1,9})\b", _I)
+_ID_RE = re.compile(r"(?:\btask[\s#:_-]*|#|\bTASK-|\bnumber\s+|\bno\.?\s*)0*(\d{1,9})\b", _I)
+# "tasks 2 and 3", "task 2, 5 and 7": one action on several numbered tasks
+_ID_LIST_RE = re.compile(r"\btasks?\s*#?\d{1,9}(?:\s*(?:,|&|\band\b)\s*#?\d{1,9})+", _I)
 _BARE_ID_RE = re.compile(
     r"\b(?:complete|finish|delete|remove|drop|update|change|mark|close|done\s+with)\s+0*(\d{1,9})\b",
     _I,
@@ -229,6 +249,12 @@ def _title(clause: str, when: When | None) -> str | None:
         return quoted
     text = _without(clause, when)
     text = re.sub(
+        r"\s*,?\s*\b(?:with|and)\s+(?:the\s+|a\s+)?(?:description|notes?|details)\b.*$",
+        "",
+        text,
+        flags=_I,
+    )
+    text = re.sub(
         r"\btag(?:ged|s)?\s*(?:it|with|as)?\s+[\w-]+(?:\s*(?:,|and)\s*[\w-]+)*", "", text, flags=_I
     )
     text = re.sub(
@@ -267,6 +293,11 @@ def _split(text: str) -> list[str]:
     return [clause for clause in _SPLIT_RE.split(text.strip()) if clause and clause.strip()]
 
 
+_INTO_A_PROJECT = re.compile(
+    r"^\s*(?:please\s+)?(?:add|create|put|make)\s+[\"“'‘`][^\"”'’`]+[\"”'’`]\s+"
+    r"(?:in|into|to|under|for)\s+(?:the|my|our)\s+(?:[\w'-]+\s+){1,4}project\b",
+    _I,
+)
 _NEW_PRIORITY = re.compile(r"\bto\s+(?:low|normal|medium|high|urgent)\b", _I)
 
 
@@ -290,22 +321,46 @@ def _intent(clause: str) -> str | None:
         if pattern.search(unquoted):
             if name == "delete_task" and _NEW_PRIORITY.search(unquoted):
                 return "update_task"  # "drop task 3 to low priority" keeps the task
+            if name == "create_project" and _INTO_A_PROJECT.search(clause):
+                return "create_task"  # "create 'X' in the Wedding Prep project"
             # "show my completed tasks" is a list, "what's on my calendar" a calendar
             return name
     return None
 
 
 def detect_intents(text: str) -> list[str]:
-    """The tool each clause of ``text`` asks for, in order."""
-    return [intent for clause in _split(text) if (intent := _intent(clause))]
+    """The tool each clause of ``text`` asks for, in order, once per thing it acts on
+    ("delete #2 and #4", "add 'A' and 'B'" ask for two)."""
+    intents: list[str] = []
+    for clause, intent in _inherit_actions([(c, _intent(c)) for c in _split(text)]):
+        if intent is None:
+            continue
+        several: list[Any] = []
+        if intent in _ACTIONS_ON_A_TASK:
+            several = _listed_ids(clause)
+        elif intent in ("create_task", "create_project"):
+            several = _several_titles(clause)
+        intents += [intent] * max(1, len(several))
+        if intent == "list_tasks" and _ALSO_CALENDAR.search(clause):
+            intents.append("get_calendar")
+    return intents
 
 
 def is_in_scope(text: str, has_focus_task: bool = False) -> bool:
     """Is this message about tasks, projects, reminders or the calendar?"""
+    if _ASKS_AN_OPINION.search(text) and not _ID_RE.search(text):
+        return False  # "is a to-do list better on paper, in your opinion?" is chat
     if _DOMAIN_RE.search(text) or (detect_intents(text) and _intent_is_strong(text)):
         return True
     # "make it urgent" / "mark that done" continue the conversation about a task.
     return has_focus_task and bool(_REFERENCE_RE.search(text)) and bool(detect_intents(text))
+
+
+_ASKS_AN_OPINION = re.compile(
+    r"\bin\s+your\s+(?:opinion|view)\b|\bdo\s+you\s+(?:think|reckon|recommend|prefer)\b"
+    r"|\bwhat\s+do\s+you\s+think\b",
+    _I,
+)
 
 
 def _intent_is_strong(text: str) -> bool:
@@ -326,6 +381,9 @@ def _calendar_args(clause: str, now: datetime) -> dict[str, Any]:
         return {"date": start.isoformat(), "days": 7}
     if re.search(r"\b(?:this\s+week|the\s+week|week)\b", clause, _I):
         return {"date": now.date().isoformat(), "days": 7 - now.weekday()}
+    span = re.search(r"\b(?:next|coming|following)\s+(\d{1,2})\s+days\b", clause, _I)
+    if span:
+        return {"days": int(span.group(1))}
     when = find_when(clause, now)
     if when is not None:
         args["date"] = when.value.date().isoformat()
@@ -401,6 +459,107 @@ def tasks_named(titles: dict[int, str], text: str) -> set[int]:
     return {task_id for task_id, score in scores.items() if best and score == best}
 
 
+_ACTIONS_ON_A_TASK = ("complete_task", "delete_task", "update_task")
+_ALSO_CALENDAR = re.compile(r"\b(?:meetings?|events?|appointments?|calendar)\b", _I)
+_PARENTHESISED_PRIORITY = re.compile(r"^\s*\((urgent|high|low|normal|medium)(?:\s+priority)?\)", _I)
+
+
+def _inherit_actions(clauses: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """A clause that only names a task takes its neighbour's action: "delete #2 and #4",
+    "both TASK-0001 and TASK-0003 are finished", "make task 4 low and task 1 urgent"."""
+    inherited = list(clauses)
+    for i, (clause, intent) in enumerate(clauses):
+        if intent is not None:
+            continue
+        if i and clauses[i - 1][1] == "create_reminder" and re.match(r"(?:at|on)\s+\d", clause):
+            inherited[i] = (clause, "create_reminder")  # "..., and at 2pm to collect the passports"
+            continue
+        if not _ID_RE.search(clause):
+            continue
+        neighbours = (
+            [n for _, n in clauses[i - 1 :: -1][:1] + clauses[i + 1 : i + 2]]
+            if i
+            else [n for _, n in clauses[i + 1 : i + 2]]
+        )
+        action = next((n for n in neighbours if n in _ACTIONS_ON_A_TASK), None)
+        inherited[i] = (clause, action)
+    return inherited
+
+
+def _listed_ids(clause: str) -> list[int]:
+    """The ids of "tasks 2 and 3" / "task 2, 5 and 7", in order; [] when none is listed."""
+    listed = _ID_LIST_RE.search(clause)
+    if not listed:
+        return []
+    ids = [int(n) for n in re.findall(r"\d{1,9}", listed.group(0))]
+    return list(dict.fromkeys(ids))
+
+
+def _several_titles(clause: str) -> list[str]:
+    """Two or more things to create in one clause: quoted ("add 'A' and 'B'"), or listed
+    after a colon ("add three tasks to it: venue, catering, invitations")."""
+    quoted = [
+        m.group(1).strip()
+        for m in re.finditer(r"[\"“'‘`]([^\"”'’`]{2,200})[\"”'’`]", clause)
+        # "add 'A' to project 'B'": B is where it goes, not a second task; nor is a description
+        if not re.search(
+            r"\b(?:project|description|note|notes|details|comment)\s*(?:called|named|of|saying|:)?\s*$",
+            clause[: m.start()],
+            _I,
+        )
+    ]
+    if len(quoted) >= 2:
+        return quoted
+    listed = re.search(r"\b(?:tasks|projects|things|items)\b[^:]{0,30}:\s*(.+)$", clause, _I)
+    if not listed:
+        return []
+    items = re.split(r"\s*(?:,|;|\band\b)\s*", listed.group(1))
+    return [i.strip(" .!?'\"“”‘’") for i in items if i.strip(" .!?'\"“”‘’")]
+
+
+_DESCRIPTION_RE = re.compile(
+    r"\b(?:description|notes?|details)\s*(?:of|:|saying|reading|that\s+says)?\s*"
+    r"(?:[\"“'‘`]([^\"”'’`]{2,500})[\"”'’`]|(?<=:)\s*(.+)$)",
+    _I,
+)
+
+
+def _description(clause: str) -> str | None:
+    """ "... and the description 'Mostly the integration suite'", "..., notes: bring ID"."""
+    found = _DESCRIPTION_RE.search(clause)
+    if not found:
+        return None
+    text = (found.group(1) or found.group(2) or "").strip(" .!?")
+    return text or None
+
+
+def _earlier_task_named(calls: list[PlannedCall], clause: str) -> str | None:
+    """A reference ("$1") to the task this message created earlier and this clause names by
+    title, when that is not the last one created (execute binds the last by default)."""
+    created = {i: c.arguments["title"] for i, c in enumerate(calls) if c.name == "create_task"}
+    if len(created) < 2:
+        return None
+    named = tasks_named(created, clause)
+    if len(named) != 1 or (position := next(iter(named))) == max(created):
+        return None
+    return f"${position + 1}"
+
+
+def _create_call(title: str, clause: str, when: When | None) -> PlannedCall:
+    """One of several creates in a clause: its own "(high)", the clause's date and tags."""
+    args: dict[str, Any] = {"title": title[0].upper() + title[1:]}
+    after = clause[clause.find(title) + len(title) :].lstrip("'\"”’` ")
+    own = _PARENTHESISED_PRIORITY.match(after)
+    if own:
+        args["priority"] = {"medium": "normal"}.get(own.group(1).lower(), own.group(1).lower())
+    if when is not None:
+        args["due_date"] = when.value.date().isoformat()
+    tags = _tags(clause)
+    if tags:
+        args["tags"] = tags
+    return PlannedCall("create_task", args)
+
+
 def plan(
     text: str,
     now: datetime,
@@ -416,14 +575,21 @@ def plan(
     """
     result = Plan()
     made_task = False
-    clauses = [(clause, _intent(clause)) for clause in _split(text)]
+    clauses = _inherit_actions([(clause, _intent(clause)) for clause in _split(text)])
     if intent is not None:
         clauses = [(text, intent)]
     for clause, intent in clauses:
         if intent is None:
             continue
         when = find_when(clause, now)
-        if intent in ("complete_task", "delete_task", "update_task"):
+        several = _listed_ids(clause)
+        if intent in ("complete_task", "delete_task", "update_task") and len(several) >= 2:
+            changes = _update_args(clause, now) if intent == "update_task" else {}
+            if intent == "update_task" and not changes:
+                result.question = "What should I change about those tasks?"
+                break
+            result.calls += [PlannedCall(intent, {"task_id": i} | changes) for i in several]
+        elif intent in ("complete_task", "delete_task", "update_task"):
             task_id = _task_id(clause, focus_task_id, made_task)
             if task_id is None and known_tasks:
                 named = tasks_named(known_tasks, clause)
@@ -440,6 +606,11 @@ def plan(
                     break
                 arguments |= changes
             result.calls.append(PlannedCall(intent, arguments))
+        elif intent == "create_task" and len(titles := _several_titles(clause)) >= 2:
+            result.calls += [_create_call(title, clause, when) for title in titles]
+            made_task = True
+        elif intent == "create_project" and len(names := _several_titles(clause)) >= 2:
+            result.calls += [PlannedCall("create_project", {"name": name}) for name in names]
         elif intent == "create_task":
             title = _title(clause, when)
             if title is None:
@@ -454,6 +625,9 @@ def plan(
             tags = _tags(clause)
             if tags:
                 args["tags"] = tags
+            description = _description(clause)
+            if description:
+                args["description"] = description
             result.calls.append(PlannedCall("create_task", args))
             made_task = True
         elif intent == "create_project":
@@ -470,12 +644,16 @@ def plan(
             task_id = _task_id(clause, focus_task_id, made_task)
             if task_id is not None:
                 reminder["task_id"] = task_id
+            elif (earlier := _earlier_task_named(result.calls, clause)) is not None:
+                reminder["task_id"] = earlier  # "... then remind me about the paint one"
             about = re.search(r"\b(?:to|about|that)\s+(.+)$", _without(clause, when), _I)
             if about and not _REFERENCE_RE.fullmatch(about.group(1).strip(" .!?")):
                 reminder["message"] = _TRAILING_NOISE.sub("", about.group(1)).strip(" .!?")
             result.calls.append(PlannedCall("create_reminder", reminder))
         elif intent == "list_tasks":
             result.calls.append(PlannedCall("list_tasks", _list_args(clause, now)))
+            if _ALSO_CALENDAR.search(clause):  # "what tasks and meetings do I have today?"
+                result.calls.append(PlannedCall("get_calendar", _calendar_args(clause, now)))
         elif intent == "get_calendar":
             result.calls.append(PlannedCall("get_calendar", _calendar_args(clause, now)))
     return result
