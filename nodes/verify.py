@@ -122,14 +122,22 @@ _STOP_WORDS = {
 _NAMES_A_TASK = re.compile(r"\btask[\s#:-]*\d|#\d|\btask-\d", re.IGNORECASE)
 
 
-def new_task_for_a_named_one(name: str, request: str, state: State) -> str | None:
+def new_task_for_a_named_one(
+    name: str, arguments: dict[str, Any], request: str, state: State
+) -> str | None:
     """A create_task for a request about an existing task ("task 2 is done", "TASK-0003 is
     sorted"): the patterns and the model both read the word "task" as "add a task". Only
-    the intent classifier can overrule this (it reads the whole sentence)."""
+    the intent classifier can overrule this (it reads the whole sentence), or a request
+    whose own clause asks for the new task beside an action on the numbered one ("delete
+    task 2 and add 'Book flights' instead"), with a title that is not that task's number."""
     if name != "create_task" or not _NAMES_A_TASK.search(request):
         return None
     if "create_task" in (state.classifier_guess or []):
         return None
+    title = str(arguments.get("title") or "")
+    if "create_task" in state.intents and len(set(state.intents)) > 1 and title:
+        if not _NAMES_A_TASK.search(title):
+            return None
     return "create_task: the request is about an existing task it names, not a new one"
 
 
@@ -244,7 +252,7 @@ async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 checks.append({"tier": state.tier, "tool": raw.name, "valid": True})
                 continue
             seen.add(signature)
-            problem = new_task_for_a_named_one(raw.name, request, state) or (
+            problem = new_task_for_a_named_one(raw.name, normalised, request, state) or (
                 ungrounded(raw.name, normalised, request, state)
                 or unrequested(raw.name, normalised, request, state, asked)
                 if is_model

@@ -46,7 +46,7 @@ _SPLIT_RE = re.compile(
     # "no. 7" is an id, not the end of a sentence
     rf"\s*(?:;|(?<!\bno)\.\s+|[,-]?\s+(?:and\s+then|then|and\s+also|and|also|plus)\s+"
     rf"(?={_POLITE}(?:{_CLAUSE_VERBS}|anything)\b)"
-    rf"|,\s+(?=(?:add|create|remind|set|put|then)\b)"
+    rf"|,\s+(?={_POLITE}(?:{_CLAUSE_VERBS})\b)"
     # "delete #2 and #4", "make task 4 low and task 1 urgent": a second task, same action
     rf"|,?\s+and\s+(?=(?:task\s*#?\d|#\d|TASK-\d))"
     # "remind me at 9am to call the GP, and at 2pm to collect the passports"
@@ -142,12 +142,12 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 
 # Words that mark a message as being about our domain even without a clear verb.
 _DOMAIN_RE = re.compile(
-    r"\b(?:to|on|off)\s+my\s+(?:list|plate)\b|\b(?:tasks?|todos?|to-?dos?|projects?|remind(?:er)?s?|calendar|agenda|schedule|deadline|"
+    r"\b(?:to|on|off)\s+(?:my|the)\s+(?:list|plate)\b|\b(?:tasks?|todos?|to-?dos?|projects?|remind(?:er)?s?|calendar|agenda|schedule|deadline|"
     r"due|priority|urgent|backlog|overdue)\b|#\d+|\btask-\d+",
     _I,
 )
 _REFERENCE_RE = re.compile(
-    r"\b(?:it|that|this|that\s+one|this\s+one|(?:that|this)\s+task|"
+    r"\b(?:it|its|that|this|that\s+one|this\s+one|(?:that|this)\s+task|"
     r"the\s+(?:last|same|new)\s+(?:one|task))\b",
     _I,
 )
