@@ -135,9 +135,13 @@ def new_task_for_a_named_one(
     if "create_task" in (state.classifier_guess or []):
         return None
     title = str(arguments.get("title") or "")
-    if "create_task" in state.intents and len(set(state.intents)) > 1 and title:
-        if not _NAMES_A_TASK.search(title):
-            return None
+    if (
+        "create_task" in state.intents
+        and len(set(state.intents)) > 1
+        and title
+        and not _NAMES_A_TASK.search(title)
+    ):
+        return None
     return "create_task: the request is about an existing task it names, not a new one"
 
 
