@@ -86,6 +86,17 @@ async def test_rules_and_classifier_agreeing_run_without_a_model_call(
     assert any(entry.get("reason") == "rules and classifier agree" for entry in result.tier_log)
 
 
+async def test_a_request_without_a_domain_word_is_in_scope_when_both_readings_agree(
+    agent: Agent, fake_models: dict[str, ScriptedChatModel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    classifier(monkeypatch, {"create_task"})
+    result = await ask(agent, "pls add: buy stamps")
+    assert [c["arguments"]["title"] for c in result.tool_calls] == ["Buy stamps"]
+    classifier(monkeypatch, None)  # the patterns alone do not know "add:" is about tasks
+    result = await ask(agent, "pls add: buy envelopes")
+    assert result.tool_calls == [] and "only help with tasks" in result.response
+
+
 async def test_an_idiom_the_classifier_reads_gets_the_rules_arguments(
     agent: Agent, fake_models: dict[str, ScriptedChatModel], monkeypatch: pytest.MonkeyPatch
 ) -> None:

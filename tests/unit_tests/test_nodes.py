@@ -166,6 +166,35 @@ async def test_verify_marks_ids_to_bind_from_earlier_calls() -> None:
     assert out["pending_calls"][1]["bind"] == {"project_id": 0}
 
 
+async def test_verify_binds_a_numbered_reference_to_that_earlier_create() -> None:
+    # "... then remind me about the paint one": the first task, not the last one made
+    draft = calls(
+        ("create_task", {"title": "Buy paint"}),
+        ("create_task", {"title": "Buy brushes"}),
+        ("create_reminder", {"remind_at": "2026-11-19T17:00", "task_id": "$1"}),
+    )
+    out = await run_node(
+        "verify",
+        human(
+            "create task 'Buy paint', create task 'Buy brushes', then"
+            " remind me about the paint one",
+            draft=draft,
+        ),
+    )
+    assert out["pending_calls"][2]["bind"] == {"task_id": 0}
+
+
+async def test_verify_lets_a_new_task_beside_an_action_on_a_numbered_one() -> None:
+    draft = calls(("delete_task", {"task_id": 2}), ("create_task", {"title": "Book flights"}))
+    text = "Delete task 2 and add 'Book flights' instead"
+    out = await run_node("verify", human(text, draft=draft, intents=["delete_task", "create_task"]))
+    assert [c["name"] for c in out["pending_calls"]] == ["delete_task", "create_task"]
+    # but "task 2 is done" read as "add a task" stays refused
+    draft = calls(("create_task", {"title": "Task 2 is done"}))
+    out = await run_node("verify", human("task 2 is done", draft=draft, intents=["create_task"]))
+    assert out["pending_calls"] == [] and "existing task" in out["verify_error"]
+
+
 @pytest.mark.parametrize(
     ("text", "intents", "call", "problem"),
     [

@@ -77,6 +77,101 @@ def test_plan(text: str, expected: list[tuple[str, dict]]) -> None:
     assert result.question is None
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # one action on several numbered tasks
+        ("Delete #2 and #4", [("delete_task", {"task_id": 2}), ("delete_task", {"task_id": 4})]),
+        (
+            "Both TASK-0001 and TASK-0003 are finished now",
+            [("complete_task", {"task_id": 1}), ("complete_task", {"task_id": 3})],
+        ),
+        (
+            "put tasks 2 and 3 into in progress",
+            [
+                ("update_task", {"task_id": 2, "status": "in_progress"}),
+                ("update_task", {"task_id": 3, "status": "in_progress"}),
+            ],
+        ),
+        (
+            "Make task 4 low priority and task 1 urgent",
+            [
+                ("update_task", {"task_id": 4, "priority": "low"}),
+                ("update_task", {"task_id": 1, "priority": "urgent"}),
+            ],
+        ),
+        ("delete no. 7 please", [("delete_task", {"task_id": 7})]),
+        ("Mark task_001 as complete", [("complete_task", {"task_id": 1})]),
+        # several things to create in one clause
+        (
+            "Add 'Buy train tickets' (high) and 'Pack suitcase' (low), both due Friday",
+            [
+                (
+                    "create_task",
+                    {"title": "Buy train tickets", "priority": "high", "due_date": "2026-11-20"},
+                ),
+                (
+                    "create_task",
+                    {"title": "Pack suitcase", "priority": "low", "due_date": "2026-11-20"},
+                ),
+            ],
+        ),
+        (
+            "Create projects called 'Roof Repair' and 'Solar Panels'",
+            [
+                ("create_project", {"name": "Roof Repair"}),
+                ("create_project", {"name": "Solar Panels"}),
+            ],
+        ),
+        (
+            "Add a task with the title 'Fix flaky CI' and the description 'the macOS runners'",
+            [("create_task", {"title": "Fix flaky CI", "description": "the macOS runners"})],
+        ),
+        # two readings in one clause, and a second clause that only names a time
+        (
+            "What tasks and meetings do I have today?",
+            [("list_tasks", {}), ("get_calendar", {"date": "2026-11-18"})],
+        ),
+        ("What's on across the next 14 days?", [("get_calendar", {"days": 14})]),
+        (
+            "Remind me at 9am tomorrow to call the GP, and at 2pm"
+            " tomorrow to collect the passports",
+            [
+                ("create_reminder", {"remind_at": "2026-11-19T09:00", "message": "call the GP"}),
+                (
+                    "create_reminder",
+                    {"remind_at": "2026-11-19T14:00", "message": "collect the passports"},
+                ),
+            ],
+        ),
+        # a destination project is no new project
+        (
+            "Create 'Write wedding speech' in the Wedding Prep project, important",
+            [("create_task", {"title": "Write wedding speech", "priority": "high"})],
+        ),
+    ],
+)
+def test_plan_reads_several_things_in_one_request(
+    text: str, expected: list[tuple[str, dict]]
+) -> None:
+    result = plan(text, NOW)
+    assert [(c.name, c.arguments) for c in result.calls] == expected
+    assert result.question is None
+
+
+def test_a_reminder_names_which_of_the_new_tasks_it_is_about() -> None:
+    result = plan(
+        "create task 'Buy paint', create task 'Buy brushes', then"
+        " remind me about the paint one at 5pm",
+        NOW,
+    )
+    assert result.calls[-1].arguments["task_id"] == "$1"  # verify binds it to the first create
+
+
+def test_an_opinion_question_is_not_a_request() -> None:
+    assert not is_in_scope("Is a to-do list better on paper or on an app, in your opinion?")
+
+
 def test_it_refers_to_the_focus_task() -> None:
     result = plan("make it urgent", NOW, focus_task_id=7)
     assert [(c.name, c.arguments) for c in result.calls] == [
