@@ -325,6 +325,17 @@ async def test_respond_uses_templates_for_tool_results() -> None:
     assert out["messages"][0].content == "Created task #3 “Review” (high priority, due Fri 20 Nov)."
 
 
+async def test_respond_reads_the_year_from_the_runs_clock_not_the_machines() -> None:
+    task = {"id": 1, "title": "Plan", "due_date": "2027-01-08", "status": "pending"}
+    result = {"name": "create_task", "ok": True, "arguments": {}, "result": {"task": task}}
+    state = human("x", tool_results=[result])
+    runtime = Runtime(context=Context(now="2027-01-05T09:00"))
+    out = await graph.nodes["respond"].ainvoke(
+        state, {"configurable": {CONFIG_KEY_RUNTIME: runtime}}
+    )
+    assert out["messages"][0].content == "Created task #1 “Plan” (due Fri 8 Jan)."
+
+
 async def test_respond_uses_the_model_text_only_when_no_tool_ran() -> None:
     out = await run_node("respond", human("x", draft=AIMessage(content="You have nothing due.")))
     assert out["messages"][0].content == "You have nothing due."
