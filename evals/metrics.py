@@ -197,15 +197,6 @@ class JsonValidityMetric(BaseMetric):
         return self.name
 
 
-def case_metrics() -> list[BaseMetric]:
-    return [
-        ToolSelectionMetric(),
-        ArgumentAccuracyMetric(),
-        ChainCompletionMetric(),
-        JsonValidityMetric(),
-    ]
-
-
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100); 0.0 for no values."""
     if not values:

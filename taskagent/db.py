@@ -9,7 +9,6 @@ schema is young.
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, Engine, ForeignKey, String, Text, create_engine, event
@@ -127,9 +126,3 @@ def make_engine(url: str | None = None) -> Engine:
 
     Base.metadata.create_all(engine)
     return engine
-
-
-@cache
-def default_engine() -> Engine:
-    """The process-wide engine for the configured database."""
-    return make_engine()

@@ -7,3 +7,7 @@ class ToolArgumentError(ValueError):
 
 class ToolError(RuntimeError):
     """A tool could not do what was asked (unknown id, someone else's task, ...)."""
+
+
+class NotFound(ToolError):
+    """The id names nothing this user owns (an unknown id and another user's look the same)."""

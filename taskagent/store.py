@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from taskagent.db import CalendarEvent, Project, Reminder, Task, ToolWrite, User, make_engine
-from taskagent.errors import ToolError
+from taskagent.errors import NotFound, ToolError
 from taskagent.settings import database_url
 
 if TYPE_CHECKING:
@@ -295,14 +295,14 @@ def reminder_dict(reminder: Reminder) -> dict[str, Any]:
 def _owned_task(session: Session, user_id: int, task_id: int) -> Task:
     task = session.get(Task, task_id)
     if task is None or task.owner_id != user_id:
-        raise ToolError(f"Task {task_id} was not found.")
+        raise NotFound(f"Task {task_id} was not found.")
     return task
 
 
 def _owned_project(session: Session, user_id: int, project_id: int) -> Project:
     project = session.get(Project, project_id)
     if project is None or project.owner_id != user_id:
-        raise ToolError(f"Project {project_id} was not found.")
+        raise NotFound(f"Project {project_id} was not found.")
     return project
 
 

@@ -52,9 +52,6 @@ __all__ = [
     "validate_call",
 ]  # fmt: skip
 
-PRIORITIES = ("low", "normal", "high", "urgent")
-STATUSES = ("pending", "in_progress", "completed")
-
 _PRIORITY_SYNONYMS = {
     "medium": "normal", "med": "normal", "regular": "normal", "default": "normal",
     "critical": "urgent", "asap": "urgent", "highest": "urgent", "top": "urgent",

@@ -35,7 +35,7 @@ from slowapi.middleware import SlowAPIMiddleware
 from taskagent.api.limits import BodySizeLimit, TrustedProxies, WindowLimiter, client_address
 from taskagent.api.security import create_token, decode_token, hash_password, verify_password
 from taskagent.api.settings import APISettings
-from taskagent.errors import ToolArgumentError, ToolError
+from taskagent.errors import NotFound, ToolArgumentError, ToolError
 from taskagent.store import TaskStore, UserExists, default_store
 from taskagent.tools import (
     CreateTaskArgs,
@@ -146,6 +146,13 @@ def check_message(message: str) -> None:
                 }
             ]
         )
+
+
+def status_for(error: ToolError) -> int:
+    """404 for an id that names nothing the user owns, 422 for any other refused call."""
+    if isinstance(error, NotFound):
+        return status.HTTP_404_NOT_FOUND
+    return status.HTTP_422_UNPROCESSABLE_ENTITY
 
 
 def create_app(settings: APISettings | None = None, store: TaskStore | None = None) -> FastAPI:
@@ -270,12 +277,9 @@ def create_app(settings: APISettings | None = None, store: TaskStore | None = No
         try:
             return run_tool(store, user.id, tool, validate_call(tool, arguments, now), now)
         except ToolError as exc:
-            code = (
-                status.HTTP_404_NOT_FOUND
-                if "not found" in str(exc)
-                else status.HTTP_422_UNPROCESSABLE_ENTITY
-            )
-            raise HTTPException(code, str(exc).replace("was not found", "not found")) from exc
+            raise HTTPException(
+                status_for(exc), str(exc).replace("was not found", "not found")
+            ) from exc
 
     # --- accounts -------------------------------------------------------------------------
 

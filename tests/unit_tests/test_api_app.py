@@ -127,3 +127,22 @@ def test_a_trusted_proxy_is_believed_from_the_right() -> None:
     # a client talking to us directly cannot use the header at all
     assert client_address(scope(("198.51.100.7", 4000), "6.6.6.6"), trusted) == "198.51.100.7"
     assert client_address(scope(("10.0.0.5", 4000), "10.0.0.6, 10.0.0.7"), trusted) == "10.0.0.6"
+
+
+def test_a_404_comes_from_the_errors_kind_not_its_wording() -> None:
+    from taskagent.api.app import status_for
+    from taskagent.errors import NotFound, ToolError
+
+    assert status_for(NotFound("Task 9 was not found.")) == 404
+    # a refusal that happens to say "not found" is still a refusal, not a missing task
+    assert status_for(ToolError("Calendar 'not found' is not a valid name.")) == 422
+
+
+def test_an_unknown_task_id_is_a_404(client: TestClient) -> None:
+    headers = sign_in(client, username="zoe", password="correct horse battery")
+    for response in (
+        client.patch("/tasks/9999", headers=headers, json={"priority": "high"}),
+        client.delete("/tasks/9999", headers=headers),
+    ):
+        assert response.status_code == 404
+        assert "not found" in response.json()["detail"]
