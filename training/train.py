@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import time
 from dataclasses import dataclass, field, fields
@@ -124,6 +125,15 @@ def load_model_and_tokenizer(args: TrainArgs) -> tuple[Any, Any]:
         return load_dequantized(gguf), tokenizer
     tokenizer = AutoTokenizer.from_pretrained(args.model)
     return AutoModelForCausalLM.from_pretrained(args.model), tokenizer
+
+
+def tokens_per_second(log_history: list[dict[str, Any]], result: Any) -> float | None:
+    """Training tokens (prompt and completion, as TRL counts them) per second of the run."""
+    counted = [e["num_tokens"] for e in log_history if "num_tokens" in e]
+    runtime = (getattr(result, "metrics", None) or {}).get("train_runtime")
+    if not counted or not runtime:
+        return None
+    return round(float(counted[-1]) / float(runtime), 1)
 
 
 def save_loss_curve(log_history: list[dict[str, Any]], out: Path) -> Path | None:
@@ -241,6 +251,8 @@ def main(args: TrainArgs, resume: bool = False) -> dict[str, Any]:
         "resumed_from_step": int(resume_from.name.split("-")[1]) if resume_from else 0,
         "train_loss": round(float(result.training_loss), 4),
         "seconds": round(time.perf_counter() - started, 1),
+        "device": f"{os.cpu_count()} CPU cores",
+        "tokens_per_second": tokens_per_second(trainer.state.log_history, result),
         "adapter": str(adapter_dir),
         "loss_curve": str(curve) if curve else None,
         "log_history": trainer.state.log_history,
