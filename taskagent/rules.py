@@ -85,16 +85,21 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\bcalendar\b|\bagenda\b|\bmy\s+schedule\b|\bschedule\s+(?:for|today|tomorrow|this|next|on)\b"
             r"|what'?s\s+on\b(?!\s+my\s+(?:plate|list|to-?do))|\bam\s+i\s+(?:free|busy)\b|\bwhat\s+do\s+i\s+have\b|\bany\s+meetings?\b"
-            r"|\bmeetings?\s+(?:today|tomorrow|this|next|on)\b",
+            r"|\bmeetings?\s+(?:today|tomorrow|this|next|on)\b"
+            r"|\bdiary\b|\bcalender\b|\b(?:double-?)?booked\b|\bnext\s+meeting\b"
+            r"|\bcalls?\s+scheduled\b|\bwhat'?s\s+happening\b"
+            r"|\bwhat\s+does\s+(?:my\s+)?(?:today|tomorrow|\w+day|the\s+week)\s+look\b",
             _I,
         ),
     ),
     (
         "list_tasks",
         re.compile(
-            r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:list|show|display|view|see|what|which|"
-            r"give\s+me|pull\s+up|any|anything|how\s+many|get(?!\s+rid)|what'?s)\b[^.]*\b(?:tasks?|todos?|to-?dos?|to\s+do|"
-            r"items|backlog|overdue|pending|outstanding|on\s+my\s+plate|list)\b"
+            r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+|can\s+i\s+)?(?:list|show|display|view|see|what|which|"
+            r"give\s+me|pull\s+up|any|anything|how\s+many|get(?!\s+rid)|what'?s|filter)\b[^.]*\b(?:tasks?|todos?|to-?dos?|to\s+do|"
+            r"items|backlog|overdue|pending|outstanding|on\s+my\s+plate|list|stuff|things|still\s+open|"
+            r"tagged|due|(?:high|urgent|low)[\s-]priority|not\s+started|done|finished|completed)\b"
+            r"|^\s*(?:please\s+)?(?:show|list|display)\s+(?:me\s+)?(?:everything|all)\b"
             r"|^\s*(?:please\s+)?(?:show|list|display)\s+(?:me\s+)?(?:what'?s|what\s+is|everything|all)\s+"
             r"(?:in[\s-]progress|open|pending|done|completed|finished|overdue|urgent|high)\b"
             r"|^\s*(?:my\s+)?(?:tasks|todos|to-?do\s+list)\s*\??\s*$",
@@ -114,7 +119,8 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(?:complete|finish(?:ed)?|check\s+off|tick\s+off|wrap(?:ped)?\s+up|knock(?:ed)?\s+out|"
             r"close\s+out|completed)\b|\bmark\b[^.]*\b(?:done|complete|finished)\b|\b(?:is|as|'s)\s+done\b"
-            r"|\bdone\s+with\b|\bi\s+did\b",
+            r"|\bdone\s+with\b|\bi\s+did\b|\bhandled\b|\bsorted\b(?!\s+by)"
+            r"|\bmark\s+(?:it|that|this)\s+off\b|\bclose\s+(?:it|that|this)\b",
             _I,
         ),
     ),
@@ -122,8 +128,12 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "update_task",
         re.compile(
             r"\b(?:update|change|set|rename|move|reschedule|postpone|push(?:\s+back)?|bump|delay|edit|"
-            r"modify|prioriti[sz]e|make\s+(?:it|task|#|that|this)|mark)\b"
+            r"modify|prioriti[sz]e|make\s+(?:it|its|task|#|that|this)|mark)\b"
             r"|\b(?:i'?ve|i\s+have|i)\s+(?:begun|began|started)\b|\bstarted\s+(?:on|working)\b"
+            r"|\b(?:deadline|due\s+date|priority|description|title)\s+(?:on|of|for)\s+(?:task\s*|#|TASK-)\d"
+            r"|(?:\btask[\s#:_-]*\d+|#\d+)(?:'s)?\s+(?:is\s+)?(?:actually\s+|now\s+)*"
+            r"(?:due|should\s+be\s+(?:due|called|named))\b"
+            r"|\bslipped\b|\bbring\b[^.]*\bforward\b"
             r"|\bworking\s+on\b|\bin\s+progress\b",
             _I,
         ),
@@ -173,6 +183,14 @@ def _priority(text: str) -> str | None:
 
 
 def _status(text: str) -> str | None:
+    if re.search(
+        r"(?:\bnot|\w+n'?t)\s+(?:yet\s+)?(?:been\s+)?(?:done|finished|started|completed)\b",
+        text,
+        _I,
+    ):
+        return "pending"
+    if re.search(r"\bticked\s+off\b", text, _I):
+        return "completed"
     if re.search(r"\b(?:completed|done|finished|closed)\b", text, _I):
         return "completed"
     if re.search(
@@ -188,11 +206,15 @@ def _status(text: str) -> str | None:
 
 def _tags(text: str) -> list[str] | None:
     m = re.search(
-        r"\btag(?:ged|s)?\s*(?:it|with|as)?\s+([\w-]+(?:\s*(?:,|and)\s*[\w-]+)*)", text, _I
+        r"\btag(?:ged|s)?\s*(?:it|with|as)?\s+['\"‘“]?([\w-]+(?:['\"’”]?\s*(?:,|and|or)\s*['\"‘“]?[\w-]+)*)",
+        text,
+        _I,
     )
     if not m:
         return None
-    return [t.lower() for t in re.split(r"\s*(?:,|\band\b)\s*", m.group(1)) if t]
+    return [
+        t.lower().strip("'\"‘’“”") for t in re.split(r"\s*(?:,|\band\b|\bor\b)\s*", m.group(1)) if t
+    ]
 
 
 def _task_id(text: str, focus_task_id: int | None, made_task: bool = False) -> int | None:
@@ -209,8 +231,12 @@ def _task_id(text: str, focus_task_id: int | None, made_task: bool = False) -> i
     return None
 
 
+# A quote opens after a non-word character and closes before one: "task 3's title" holds none.
+_QUOTED_RE = re.compile(r"(?<!\w)[\"“'‘`]([^\"”'’`]{2,200})[\"”'’`](?!\w)")
+
+
 def _quoted(text: str) -> str | None:
-    m = re.search(r"[\"“'‘`]([^\"”'’`]{2,200})[\"”'’`]", text)
+    m = _QUOTED_RE.search(text)
     return m.group(1).strip() if m else None
 
 
@@ -316,7 +342,7 @@ def _intent(clause: str) -> str | None:
     if _EXPLICIT_CREATE_HEAD.search(clause):
         return "create_task"
     # a quoted title says nothing about the action: "add 'Prepare agenda'" is no calendar
-    unquoted = re.sub(r"[\"“'‘`][^\"”'’`]{2,200}[\"”'’`]", " ", clause)
+    unquoted = _QUOTED_RE.sub(" ", clause)
     for name, pattern in _INTENT_PATTERNS:
         if pattern.search(unquoted):
             if name == "delete_task" and _NEW_PRIORITY.search(unquoted):
@@ -413,13 +439,18 @@ def _list_args(clause: str, now: datetime) -> dict[str, Any]:
 def _update_args(clause: str, now: datetime) -> dict[str, Any]:
     args: dict[str, Any] = {}
     rename = re.search(
-        r"\b(?:rename|retitle|call)\b.*?\bto\s+(.+)$|\b(?:call|name)\s+it\s+(.+)$", clause, _I
+        r"\b(?:rename|retitle|call)\b.*?\bto\s+(.+)$|\b(?:call|name)\s+it\s+(.+)$"
+        r"|\bshould\s+be\s+(?:called|named)\s+(.+)$|\btitle\b.*?\bto\s+(.+)$",
+        clause,
+        _I,
     )
     if rename:
-        title = _quoted(clause) or (rename.group(1) or rename.group(2))
+        title = _quoted(clause) or next(g for g in rename.groups() if g)
         args["title"] = title.strip(" .!?'\"")
     note = re.search(
-        r"\b(?:note|description|comment)\b.*?\b(?:saying|that\s+says|reading|:)\s*(.+)$", clause, _I
+        r"\b(?:note|description|comment)\b.*?\b(?:saying|that\s+says|reading|:|to)\s*(.+)$",
+        clause,
+        _I,
     )
     if note:
         args["description"] = (_quoted(note.group(1)) or note.group(1)).strip(" .!?'\"")
@@ -500,7 +531,7 @@ def _several_titles(clause: str) -> list[str]:
     after a colon ("add three tasks to it: venue, catering, invitations")."""
     quoted = [
         m.group(1).strip()
-        for m in re.finditer(r"[\"“'‘`]([^\"”'’`]{2,200})[\"”'’`]", clause)
+        for m in _QUOTED_RE.finditer(clause)
         # "add 'A' to project 'B'": B is where it goes, not a second task; nor is a description
         if not re.search(
             r"\b(?:project|description|note|notes|details|comment)\s*(?:called|named|of|saying|:)?\s*$",
@@ -578,9 +609,12 @@ def plan(
     clauses = _inherit_actions([(clause, _intent(clause)) for clause in _split(text)])
     if intent is not None:
         clauses = [(text, intent)]
-    for clause, intent in clauses:
+    for position, (clause, intent) in enumerate(clauses):
         if intent is None:
             continue
+        numbered = _ID_RE.search(clause) or _BARE_ID_RE.search(clause)
+        if numbered:  # "TASK-0002: that's been handled, mark it off": "it" is task 2 from here on
+            focus_task_id, made_task = int(numbered.group(1)), False
         when = find_when(clause, now)
         several = _listed_ids(clause)
         if intent in ("complete_task", "delete_task", "update_task") and len(several) >= 2:
@@ -601,6 +635,8 @@ def plan(
             arguments: dict[str, Any] = {} if task_id is None else {"task_id": task_id}
             if intent == "update_task":
                 changes = _update_args(clause, now)
+                if not changes and any(later for _, later in clauses[position + 1 :]):
+                    continue  # "#2 has slipped, can you make its due date Friday": the next says
                 if not changes:
                     result.question = "What should I change about that task?"
                     break
@@ -656,4 +692,21 @@ def plan(
                 result.calls.append(PlannedCall("get_calendar", _calendar_args(clause, now)))
         elif intent == "get_calendar":
             result.calls.append(PlannedCall("get_calendar", _calendar_args(clause, now)))
+    # two clauses that say the same thing ("... handled, mark it off") make one call, and two
+    # changes to one task ("rename task 3 to X and set it to medium priority") one update
+    unique: list[PlannedCall] = []
+    for call in result.calls:
+        last = unique[-1] if unique else None
+        if call in unique:
+            continue
+        if (
+            last is not None
+            and call.name == last.name == "update_task"
+            and call.arguments.get("task_id") == last.arguments.get("task_id") is not None
+            and not set(call.arguments) & set(last.arguments) - {"task_id"}
+        ):
+            last.arguments |= call.arguments
+            continue
+        unique.append(call)
+    result.calls = unique
     return result

@@ -144,6 +144,21 @@ def test_plan(text: str, expected: list[tuple[str, dict]]) -> None:
                 ),
             ],
         ),
+        # "it" is the task this message numbered; two changes to one task are one update
+        ("TASK-0002: that's been handled, mark it off", [("complete_task", {"task_id": 2})]),
+        (
+            "change task 3's title to 'Replace the fan' and set it to medium priority",
+            [("update_task", {"task_id": 3, "title": "Replace the fan", "priority": "normal"})],
+        ),
+        (
+            "#2 has slipped, can you make its due date next Friday instead",
+            [("update_task", {"task_id": 2, "due_date": "2026-11-20"})],
+        ),
+        (
+            "Anything tagged 'finance' that I haven't done yet?",
+            [("list_tasks", {"status": "pending", "tags": ["finance"]})],
+        ),
+        ("Check my diary for Monday", [("get_calendar", {"date": "2026-11-23"})]),
         # a destination project is no new project
         (
             "Create 'Write wedding speech' in the Wedding Prep project, important",
