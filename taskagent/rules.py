@@ -46,7 +46,7 @@ _SPLIT_RE = re.compile(
     # "no. 7" is an id, not the end of a sentence
     rf"\s*(?:;|(?<!\bno)\.\s+|[,-]?\s+(?:and\s+then|then|and\s+also|and|also|plus)\s+"
     rf"(?={_POLITE}(?:{_CLAUSE_VERBS}|anything)\b)"
-    rf"|,\s+(?={_POLITE}(?:{_CLAUSE_VERBS})\b)"
+    rf"|(?:,|\s+[-–—])\s+(?={_POLITE}(?:{_CLAUSE_VERBS})\b)"
     # "delete #2 and #4", "make task 4 low and task 1 urgent": a second task, same action
     rf"|,?\s+and\s+(?=(?:task\s*#?\d|#\d|TASK-\d))"
     # "remind me at 9am to call the GP, and at 2pm to collect the passports"
@@ -69,7 +69,9 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "create_reminder",
         re.compile(
-            r"\bremind(?:er|ers)?\b|\b(?:remnd|remid|rmind)\b|\b(?:ping|nudge|alert)\s+me\b", _I
+            r"\bremind(?:er|ers)?\b|\b(?:remnd|remid|rmind)\b|\b(?:ping|nudge|alert)\s+me\b"
+            r"|\bgive\s+me\s+a\s+(?:nudge|shout|ping|buzz)\b",
+            _I,
         ),
     ),
     (
@@ -87,7 +89,8 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"|what'?s\s+on\b(?!\s+my\s+(?:plate|list|to-?do))|\bam\s+i\s+(?:free|busy)\b|\bwhat\s+do\s+i\s+have\b|\bany\s+meetings?\b"
             r"|\bmeetings?\s+(?:today|tomorrow|this|next|on)\b"
             r"|\bdiary\b|\bcalender\b|\b(?:double-?)?booked\b|\bnext\s+meeting\b"
-            r"|\bcalls?\s+scheduled\b|\bwhat'?s\s+happening\b"
+            r"|\bcalls?\s+scheduled\b|\bwhat'?s\s+happening\b|\blooking\s+busy\b"
+            r"|\b(?:got|have)\s+(?:much|anything)\s+on\s+(?:today|tomorrow|\w+day)\b"
             r"|\bwhat\s+does\s+(?:my\s+)?(?:today|tomorrow|\w+day|the\s+week)\s+look\b",
             _I,
         ),
@@ -96,10 +99,12 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "list_tasks",
         re.compile(
             r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+|can\s+i\s+)?(?:list|show|display|view|see|what|which|"
-            r"give\s+me|pull\s+up|any|anything|how\s+many|get(?!\s+rid)|what'?s|filter)\b[^.]*\b(?:tasks?|todos?|to-?dos?|to\s+do|"
+            r"give\s+me|pull\s+up|any|anything|how\s+many|get(?!\s+rid)(?![^.]{0,30}\bout\s+of\s+here)|what'?s|filter)\b"
+            r"[^.]*\b(?:tasks?(?![\s#:_-]*\d)|todos?|to-?dos?|to\s+do|"
             r"items|backlog|overdue|pending|outstanding|on\s+my\s+plate|list|stuff|things|still\s+open|"
             r"tagged|due|(?:high|urgent|low)[\s-]priority|not\s+started|done|finished|completed)\b"
             r"|^\s*(?:please\s+)?(?:show|list|display)\s+(?:me\s+)?(?:everything|all)\b"
+            r"|^\s*(?:please\s+)?(?:show|list|display)\s+(?:me\s+)?what'?s\s+in\b"
             r"|^\s*(?:please\s+)?(?:show|list|display)\s+(?:me\s+)?(?:what'?s|what\s+is|everything|all)\s+"
             r"(?:in[\s-]progress|open|pending|done|completed|finished|overdue|urgent|high)\b"
             r"|^\s*(?:my\s+)?(?:tasks|todos|to-?do\s+list)\s*\??\s*$",
@@ -110,7 +115,10 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "delete_task",
         re.compile(
             r"\b(?:delete|remove|drop|trash|erase|scrap|get\s+rid\s+of|nuke|discard|purge|bin|"
-            r"wipe|cancel|(?:can|should)\s+be\s+(?:deleted|removed|binned|scrapped))\b(?!\s+(?:it\s+)?to\s+(?:low|normal|medium))",
+            r"wipe|cancel|(?:can|should)\s+be\s+(?:deleted|removed|binned|scrapped))\b"
+            r"(?!\s+(?:it\s+)?to\s+(?:low|normal|medium))"
+            r"|\btake\s+(?:it|that|this|#\d+|task\s*\d+)\s+off\b(?!\s+(?:hold|pause))"
+            r"|\bget\b[^.]{0,30}\bout\s+of\s+here\b",
             _I,
         ),
     ),
@@ -120,7 +128,8 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:complete|finish(?:ed)?|check\s+off|tick\s+off|wrap(?:ped)?\s+up|knock(?:ed)?\s+out|"
             r"close\s+out|completed)\b|\bmark\b[^.]*\b(?:done|complete|finished)\b|\b(?:is|as|'s)\s+done\b"
             r"|\bdone\s+with\b|\bi\s+did\b|\bhandled\b|\bsorted\b(?!\s+by)"
-            r"|\bmark\s+(?:it|that|this)\s+off\b|\bclose\s+(?:it|that|this)\b",
+            r"|\bmark\s+(?:it|that|this)\s+off\b|\bclose\s+(?:it|that|this)\b"
+            r"|\bsent\s+off\b|\bover\s+the\s+line\b|\ball\s+done\b|\btick\b[^.]{0,40}\boff\b",
             _I,
         ),
     ),
@@ -290,7 +299,9 @@ def _title(clause: str, when: When | None) -> str | None:
         flags=_I,
     )
     text = _LEADING_NOISE.sub("", text.strip())
-    text = re.sub(r"^(?:i\s+)?(?:need|have|got|remember)\s+to\s+", "", text, flags=_I)
+    text = re.sub(
+        r"^(?:i\s+|i'?ve\s+|i\s+have\s+)?(?:need|have|got|remember)\s+to\s+", "", text, flags=_I
+    )
     text = _TASK_LEAD.sub("", text, count=1)
     text = _TRAILING_NOISE.sub("", text).strip(" ,.:;-!?")
     text = re.sub(r"\s+", " ", text)
@@ -331,9 +342,9 @@ _NEW_PRIORITY = re.compile(r"\bto\s+(?:low|normal|medium|high|urgent)\b", _I)
 # verbs ("cancel", "finish", "remove") name no action of ours.
 _EXPLICIT_CREATE_HEAD = re.compile(
     r"^\s*(?:(?:please|pls|can\s+you|could\s+you|would\s+you)\s+)?"
-    r"(?:add|create|make|put|log|jot\s+down|new)\s+(?:(?:me|a|an|new|another|one)\s+)*"
+    r"(?:add|create|make|put|log|jot\s+down|new|drop|stick|pop)\s+(?:(?:me|a|an|new|another|one)\s+)*"
     r"(?:(?:urgent|high|low|normal|medium|important)(?:[- ]pri(?:ority)?)?\s+)?"
-    r"(?:task|to-?do|item)\s+(?:to|for|called|named|titled|about|:)\s",
+    r"(?:task|to-?do|item)\s+(?:(?:to|for|called|named|titled|about|:)\s|[\"“'‘])",
     _I,
 )
 
@@ -341,8 +352,11 @@ _EXPLICIT_CREATE_HEAD = re.compile(
 def _intent(clause: str) -> str | None:
     if _EXPLICIT_CREATE_HEAD.search(clause):
         return "create_task"
+    if re.match(r"\s*(?:can\s+you\s+)?remind\s+me\s+(?:what|which)\b", clause, _I):
+        return "list_tasks"  # "remind me what I'm supposed to be working on"
     # a quoted title says nothing about the action: "add 'Prepare agenda'" is no calendar
     unquoted = _QUOTED_RE.sub(" ", clause)
+    unquoted = re.sub(r"^\s*(?:and\s+)?(?:then|also|and)\s+", "", unquoted, flags=_I)
     for name, pattern in _INTENT_PATTERNS:
         if pattern.search(unquoted):
             if name == "delete_task" and _NEW_PRIORITY.search(unquoted):
@@ -498,6 +512,15 @@ _PARENTHESISED_PRIORITY = re.compile(r"^\s*\((urgent|high|low|normal|medium)(?:\
 def _inherit_actions(clauses: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
     """A clause that only names a task takes its neighbour's action: "delete #2 and #4",
     "both TASK-0001 and TASK-0003 are finished", "make task 4 low and task 1 urgent"."""
+    merged: list[tuple[str, str | None]] = []
+    for clause, intent in clauses:
+        # "Next Monday 10am, remind me about TASK-0002": the lead-in is the reminder's time
+        lead = merged[-1] if merged else None
+        if lead and lead[1] is None and not _ID_RE.search(lead[0]) and intent is not None:
+            merged[-1] = (f"{lead[0]}, {clause}", intent)
+        else:
+            merged.append((clause, intent))
+    clauses = merged
     inherited = list(clauses)
     for i, (clause, intent) in enumerate(clauses):
         if intent is not None:
@@ -698,6 +721,16 @@ def plan(
     for call in result.calls:
         last = unique[-1] if unique else None
         if call in unique:
+            continue
+        if (  # "I've got to get the abstract in by Monday - make it high priority": one create
+            last is not None
+            and last.name == "create_task"
+            and call.name == "update_task"
+            and "task_id" not in call.arguments
+            and set(call.arguments) <= {"priority", "due_date", "tags", "description"}
+            and not set(call.arguments) & set(last.arguments)
+        ):
+            last.arguments |= call.arguments
             continue
         if (
             last is not None
