@@ -61,7 +61,8 @@ class Context:
             "description": (
                 "How the planner combines its parts when the rules tier is in the order: "
                 "agreement (the rule plan runs when the intent classifier agrees with it, "
-                "else the model is asked) or off (model first, rules on failure)."
+                "else the model is asked), rules-first (any whole rule plan runs; the model "
+                "is asked where the rules have none) or off (model first, rules on failure)."
             )
         },
     )

@@ -105,7 +105,7 @@ def agreed_rule_plan(state: State, context: Context) -> tuple[AIMessage, str] | 
     model measured alone never takes this path).
     """
     if (
-        context.arbitration != "agreement"
+        context.arbitration not in ("agreement", "rules-first")
         or "emergency" not in context.tier_order()
         or state.classifier_guess is None
         or state.scratch
@@ -132,6 +132,8 @@ def agreed_rule_plan(state: State, context: Context) -> tuple[AIMessage, str] | 
         # "reopen task 4", "I've kicked off TASK-0003": the patterns name the action and the
         # task; a model that reads it otherwise would change an existing task wrongly
         return draft, "the rules read an action on a numbered task"
+    if context.arbitration == "rules-first" and draft.tool_calls and not draft.content:
+        return draft, "the rules read a whole plan"
     sure = set(state.classifier_tools or [])
     reading = set(rules.detect_intents(latest_user_text(state)))
     # only where the patterns read nothing, or just the word "task" as "add a task"

@@ -128,9 +128,23 @@ async def test_a_disagreement_asks_the_model(
             ("create_reminder", {"remind_at": "6pm"}),
         )
     ]
-    result = await ask(agent, "ring the plumber - give me a shout about it at 6pm")
+    result = await ask(agent, "ring the plumber, and shout at me about it at 6pm")
     assert result.tier == "primary" and result.model_calls == 1
     assert [c["name"] for c in result.tool_calls] == ["create_task", "create_reminder"]
+
+
+async def test_rules_first_runs_a_whole_rule_plan_and_asks_the_model_only_without_one(
+    agent: Agent, fake_models: dict[str, ScriptedChatModel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TASKAGENT_ARBITRATION", "rules-first")
+    classifier(monkeypatch, {"create_task", "create_reminder"})  # disagrees with the rules
+    result = await ask(agent, "add a task to buy stamps")
+    assert result.model_calls == 0 and fake_models["primary"].prompts == []
+    assert [c["arguments"]["title"] for c in result.tool_calls] == ["Buy stamps"]
+    # nothing the rules can read: the model plans
+    fake_models["primary"].responses = [calls(("create_task", {"title": "ring the plumber"}))]
+    result = await ask(agent, "ring the plumber")
+    assert result.model_calls >= 1 and result.json_checks[0]["tier"] == "primary"
 
 
 async def test_the_model_measured_alone_never_takes_the_rules_path(
