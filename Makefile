@@ -70,7 +70,7 @@ vllm-env: .venv-vllm/.synced
 
 # Our fine-tuned model: the wheel's base GGUF plus the committed LoRA adapter, merged into
 # a GGUF for llama.cpp and a safetensors folder for vLLM, with logits checks (under a minute).
-ADAPTER := training/artifacts/smollm2-135m-lora/adapter
+ADAPTER := training/artifacts/smollm2-135m-lora-v3/adapter
 model: models/taskagent-smollm2-135m.gguf
 
 models/taskagent-smollm2-135m.gguf: .venv/.synced training/merge.py $(ADAPTER)/adapter_model.safetensors $(ADAPTER)/adapter_config.json

@@ -26,7 +26,7 @@ from evals.metrics import LOWER_IS_BETTER, METRICS
 from evals.runner import DEV_CASES, EvalOptions, run_suite
 
 ROOT = Path(__file__).resolve().parents[1]
-RUN_DIR = ROOT / "training" / "artifacts" / "smollm2-135m-lora"
+RUN_DIR = ROOT / "training" / "artifacts" / "smollm2-135m-lora-v3"
 DOC = ROOT / "docs" / "model.md"
 BEGIN, END = "<!-- compare:begin -->", "<!-- compare:end -->"
 
@@ -162,7 +162,7 @@ def main() -> None:
         text = DOC.read_text()
         DOC.write_text(text[: text.index(BEGIN)] + rendered + text[text.index(END) + len(END) :])
     print(rendered)
-    write_card(RUN_DIR, ROOT / "training" / "recipes" / "smollm2-135m-cpu.yaml", evals=summary)
+    write_card(RUN_DIR, ROOT / "training" / "recipes" / "smollm2-135m-v3-cpu.yaml", evals=summary)
 
 
 if __name__ == "__main__":

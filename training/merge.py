@@ -15,7 +15,7 @@
    answers to the check prompts are the merged model's, token for token. (This also proves
    the q/k row order: a wrong one makes llama.cpp answer nonsense.)
 
-    python -m training.merge --adapter training/artifacts/smollm2-135m-lora/adapter
+    python -m training.merge --adapter training/artifacts/smollm2-135m-lora-v3/adapter
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_ADAPTER = ROOT / "training" / "artifacts" / "smollm2-135m-lora" / "adapter"
+DEFAULT_ADAPTER = ROOT / "training" / "artifacts" / "smollm2-135m-lora-v3" / "adapter"
 DEFAULT_GGUF = ROOT / "models" / "taskagent-smollm2-135m.gguf"
 DEFAULT_HF_DIR = ROOT / "models" / "taskagent-smollm2-135m-hf"
 
