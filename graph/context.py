@@ -56,7 +56,7 @@ class Context:
         default=MAX_MESSAGE_CHARS, metadata={"description": "Longest accepted message."}
     )
     arbitration: str = field(
-        default="agreement",
+        default="rules-first",  # chosen on dev: docs/model.md, the ablation
         metadata={
             "description": (
                 "How the planner combines its parts when the rules tier is in the order: "

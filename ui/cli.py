@@ -494,7 +494,7 @@ def data(
 @app.command()
 def train(
     recipe: Annotated[str, typer.Option(help="YAML recipe in training/recipes/.")] = (
-        "training/recipes/smollm2-135m-cpu.yaml"
+        "training/recipes/smollm2-135m-v3-cpu.yaml"
     ),
     max_steps: Annotated[int | None, typer.Option(help="Stop after this many steps.")] = None,
     resume: Annotated[
