@@ -25,18 +25,12 @@ from graph.context import Context
 from graph.state import State
 from serving.wire import tool_result_text
 from taskagent.errors import ToolArgumentError, ToolError
-from taskagent.settings import database_url
-from taskagent.store import TaskStore, store_for
+from taskagent.store import TaskStore, default_store
 from taskagent.tools import DESTRUCTIVE_TOOLS, run_tool, validate_call
 
 log = logging.getLogger(__name__)
 
 CANCELLED = "Cancelled by the user; nothing was deleted."
-
-
-def get_store() -> TaskStore:
-    """The store for the configured database (one engine per URL per process)."""
-    return store_for(database_url())
 
 
 def is_confirmation(answer: Any) -> bool:
@@ -89,7 +83,7 @@ async def execute(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Run the pending calls; pause first if any of them is destructive."""
     context = runtime.context or Context()
     now = context.clock()
-    store = await asyncio.to_thread(get_store)  # may create the database: blocking I/O
+    store = await asyncio.to_thread(default_store)  # may create the database: blocking I/O
     user_id = await asyncio.to_thread(store.ensure_user, context.user)
     calls = state.pending_calls
 
