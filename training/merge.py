@@ -112,16 +112,27 @@ def to_gguf_layout(name: str, weight: Any, config: Any) -> Any:
 def check_prompts(tokenizer: Any) -> list[Any]:
     from datetime import datetime
 
+    from graph.grounding import grounded_tools, request_ids
     from graph.prompts import system_prompt
     from serving.wire import render_chatml, to_chatml_messages
+    from taskagent.rules import detect_intents
     from taskagent.tools import openai_tools
 
-    system = system_prompt(datetime(2026, 11, 20, 9, 0))
+    now = datetime(2026, 11, 20, 9, 0)
+    system = system_prompt(now)
     prompts = []
     for request in CHECK_REQUESTS:
+        # the prompt the agent sends: the tools the request's intents name (graph.grounding),
+        # all eight only where nothing reads as a task request
+        intents = set(detect_intents(request))
+        tools = (
+            grounded_tools(openai_tools(), request, intents, request_ids(request), now)
+            if intents
+            else openai_tools()
+        )
         messages = to_chatml_messages(
             [{"role": "system", "content": system}, {"role": "user", "content": request}],
-            openai_tools(),
+            tools,
         )
         text = render_chatml(messages, add_generation_prompt=True)
         prompts.append(tokenizer(text, return_tensors="pt").input_ids)

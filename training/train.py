@@ -81,14 +81,20 @@ def pin_seeds(seed: int) -> None:
 def to_rows(example: dict[str, Any]) -> list[dict[str, str]]:
     """One prompt/completion pair per planning turn, in the serving prompt format."""
     from serving.wire import calls_to_text, render_chatml, to_chatml_messages
-    from taskagent.tools import openai_tools
+    from taskagent.tools import TOOL_NAMES, openai_tools
 
     messages = example["messages"]
     tools = openai_tools()
     # Serving offers only the tools a request's intents name (graph.grounding): half the
     # rows show that short list, half all eight, so the model knows both prompts.
     named = set(example.get("tools") or [])
-    if named and int(hashlib.sha256(str(example.get("id")).encode()).hexdigest(), 16) % 2:
+    digest = int(hashlib.sha256(str(example.get("id")).encode()).hexdigest(), 16)
+    if not named:
+        # an out-of-scope request is offered a short list as often as an in-scope one, so the
+        # length of the list is no cue for declining (adapter v3 learned that cue: offered all
+        # eight tools, it declined "what's on my plate today?")
+        named = {sorted(TOOL_NAMES)[(digest // 2) % len(TOOL_NAMES)]}
+    if digest % 2:
         tools = [tool for tool in tools if tool["function"]["name"] in named]
     rows = []
     for index, message in enumerate(messages):

@@ -108,3 +108,24 @@ def test_rows_use_the_serving_prompt_and_train_only_planning_turns() -> None:
         )  # fmt: skip
         assert set(used) <= set(offered)
     assert all(row["prompt"].endswith("<|im_start|>assistant\n") for row in rows)
+
+
+def test_the_length_of_the_tool_list_is_no_cue_for_declining() -> None:
+    """Out-of-scope rows are offered a short list about as often as in-scope rows are."""
+    from training.train import to_rows
+
+    lines = (Path(__file__).resolve().parents[2] / "training/data/train.jsonl").read_text()
+    examples = [json.loads(line) for line in lines.splitlines()[:800]]
+
+    def short_share(chosen: list[dict]) -> float:
+        rows = [row for example in chosen for row in to_rows(example)]
+        tool_lines = [
+            next(ln for ln in row["prompt"].splitlines() if ln.startswith("Tools: "))
+            for row in rows
+        ]
+        return sum(ln.count(",") < 7 for ln in tool_lines) / len(tool_lines)
+
+    declined = [e for e in examples if not e["tools"]]
+    planned = [e for e in examples if e["tools"]]
+    assert declined and planned
+    assert abs(short_share(declined) - short_share(planned)) < 0.2
