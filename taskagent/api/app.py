@@ -152,7 +152,7 @@ def status_for(error: ToolError) -> int:
     """404 for an id that names nothing the user owns, 422 for any other refused call."""
     if isinstance(error, NotFound):
         return status.HTTP_404_NOT_FOUND
-    return status.HTTP_422_UNPROCESSABLE_ENTITY
+    return status.HTTP_422_UNPROCESSABLE_CONTENT
 
 
 def create_app(settings: APISettings | None = None, store: TaskStore | None = None) -> FastAPI:
@@ -370,7 +370,7 @@ def create_app(settings: APISettings | None = None, store: TaskStore | None = No
         await asyncio.to_thread(owned_task, store, user, task_id)
         changes = body.model_dump(mode="json", exclude_unset=True)
         if not changes:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "Nothing to change")
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "Nothing to change")
         result = await asyncio.to_thread(
             run, store, user, "update_task", {"task_id": task_id, **changes}
         )
