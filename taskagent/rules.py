@@ -509,6 +509,13 @@ _ALSO_CALENDAR = re.compile(r"\b(?:meetings?|events?|appointments?|calendar)\b",
 _PARENTHESISED_PRIORITY = re.compile(r"^\s*\((urgent|high|low|normal|medium)(?:\s+priority)?\)", _I)
 
 
+_LOOKS_LIKE_A_TIME = re.compile(
+    r"\d|\b(?:today|tonight|tomorrow|next|this|noon|midnight|morning|afternoon|evening|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b",
+    _I,
+)
+
+
 def _inherit_actions(clauses: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
     """A clause that only names a task takes its neighbour's action: "delete #2 and #4",
     "both TASK-0001 and TASK-0003 are finished", "make task 4 low and task 1 urgent"."""
@@ -516,7 +523,13 @@ def _inherit_actions(clauses: list[tuple[str, str | None]]) -> list[tuple[str, s
     for clause, intent in clauses:
         # "Next Monday 10am, remind me about TASK-0002": the lead-in is the reminder's time
         lead = merged[-1] if merged else None
-        if lead and lead[1] is None and not _ID_RE.search(lead[0]) and intent is not None:
+        if (
+            lead
+            and lead[1] is None
+            and intent is not None
+            and not _ID_RE.search(lead[0])
+            and _LOOKS_LIKE_A_TIME.search(lead[0])  # not "hey, add milk"
+        ):
             merged[-1] = (f"{lead[0]}, {clause}", intent)
         else:
             merged.append((clause, intent))

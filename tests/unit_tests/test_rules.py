@@ -183,6 +183,14 @@ def test_a_reminder_names_which_of_the_new_tasks_it_is_about() -> None:
     assert result.calls[-1].arguments["task_id"] == "$1"  # verify binds it to the first create
 
 
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [("hey, add milk to my list", "Milk"), ("ok so, add a task to call mum", "Call mum")],
+)
+def test_a_greeting_before_the_request_is_not_part_of_the_title(text: str, title: str) -> None:
+    assert [c.arguments.get("title") for c in plan(text, NOW).calls] == [title]
+
+
 def test_an_opinion_question_is_not_a_request() -> None:
     assert not is_in_scope("Is a to-do list better on paper or on an app, in your opinion?")
 
