@@ -22,7 +22,7 @@ from graph.context import Context
 from graph.intents import IntentPrediction, load_classifier
 from graph.models import tier_gate
 from graph.state import State, latest_user_text
-from taskagent.rules import detect_intents, is_in_scope
+from taskagent.rules import detect_intents, is_in_scope, is_undecided
 
 EXPLICIT_CREATE = re.compile(
     r"\b(?:add|create|make|new|put|jot\s+down|log)\b(?:\s+(?:me|a|an|new|another|one))*\s+"
@@ -33,6 +33,10 @@ EXPLICIT_CREATE = re.compile(
 DECLINE = (
     "Sorry, I can only help with tasks, projects, reminders and your calendar. "
     "Try something like “Add a task to call the bank tomorrow”."
+)
+UNDECIDED = (
+    "It sounds like you haven't decided yet, so I've left everything as it is. "
+    "When you're sure, tell me, for example “complete task 5”."
 )
 
 
@@ -83,6 +87,8 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 "nothing was changed."
             ),
         }
+    if is_undecided(text):  # a write now would be one nobody asked for
+        return update | {"route": "decline", "notice": UNDECIDED}
     intents = detect_intents(text)
     guess = await _classifier_guess(text)
     confident = guess is not None and guess.confidence >= context.classifier_confidence

@@ -134,6 +134,10 @@ def agreed_rule_plan(state: State, context: Context) -> tuple[AIMessage, str] | 
         return draft, "the rules read an action on a numbered task"
     if context.arbitration == "rules-first" and draft.tool_calls and not draft.content:
         return draft, "the rules read a whole plan"
+    if context.arbitration == "rules-first" and is_lookup(draft) and set(state.intents) & NEEDS_A_TASK:
+        # "push back 'Quarterly VAT filing' to the 30th": look it up, then the rules resolve
+        # the title among the results; the model would be writing on a task it guessed
+        return draft, "the rules look up the task named"
     sure = set(state.classifier_tools or [])
     reading = set(rules.detect_intents(latest_user_text(state)))
     # only where the patterns read nothing, or just the word "task" as "add a task"

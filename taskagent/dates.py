@@ -203,7 +203,10 @@ def _rule(pattern: str, guard: Guard | None = None) -> Callable[[Resolver], Reso
 
 
 _CUE_BEFORE = re.compile(
-    r"(?:\b(?:on|by|due|until|till|til|before|for|from|starting|remind\s+me)\s+)$", re.IGNORECASE
+    r"(?:\b(?:on|by|due|until|till|til|before|for|from|starting|remind\s+me)\s+)$"
+    # "push back 'VAT filing' to the 30th", "move it to the 3rd"
+    r"|\b(?:move|moved|push|pushed|bump|postpone|reschedule|delay|shift|change)\b.{0,80}?\bto\s+$",
+    re.IGNORECASE,
 )
 _DATE_ENDS = (
     r"\s*(?:$|[,.;:!?)\-]|(?:at|to|about|that|and|or|in|for|please|pls|then|so|because|if|"

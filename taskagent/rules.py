@@ -39,14 +39,14 @@ _CLAUSE_VERBS = (
     r"add|create|make|set|put|remind|list|show|display|complete|finish|mark|delete|remove|"
     r"update|change|move|reschedule|rename|start|schedule|new|also|then|check|cancel|drop|"
     r"tick|log|jot|what|give|pull|postpone|push|bump|get\s+rid|wipe|bin|scrap|trash|nuke|"
-    r"reopen|remind"
+    r"reopen|remind|started|kill"
 )
 _POLITE = r"(?:(?:could|can|would|will)\s+you\s+(?:also\s+)?|please\s+)?"
 _SPLIT_RE = re.compile(
     # "no. 7" is an id, not the end of a sentence
     rf"\s*(?:;|(?<!\bno)\.\s+|[,-]?\s+(?:and\s+then|then|and\s+also|and|also|plus)\s+"
     rf"(?={_POLITE}(?:{_CLAUSE_VERBS}|anything)\b)"
-    rf"|(?:,|\s+[-–—])\s+(?={_POLITE}(?:{_CLAUSE_VERBS})\b)"
+    rf"|(?:,|\s+[-–—])\s+(?=(?:just\s+|instead\s+|rather\s+)?{_POLITE}(?:{_CLAUSE_VERBS})\b)"
     # "delete #2 and #4", "make task 4 low and task 1 urgent": a second task, same action
     rf"|,?\s+and\s+(?=(?:task\s*#?\d|#\d|TASK-\d))"
     # "remind me at 9am to call the GP, and at 2pm to collect the passports"
@@ -102,7 +102,8 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"give\s+me|pull\s+up|any|anything|how\s+many|get(?!\s+rid)(?![^.]{0,30}\bout\s+of\s+here)|what'?s|filter)\b"
             r"[^.]*\b(?:tasks?(?![\s#:_-]*\d)|todos?|to-?dos?|to\s+do|"
             r"items|backlog|overdue|pending|outstanding|on\s+my\s+plate|list|stuff|things|still\s+open|"
-            r"tagged|due|(?:high|urgent|low)[\s-]priority|not\s+started|done|finished|completed)\b"
+            r"tagged|due|(?:high|urgent|low)[\s-]priority|not\s+started|done|finished|completed|"
+            r"left|remains|remaining)\b"
             r"|^\s*(?:please\s+)?(?:show|list|display)\s+(?:me\s+)?(?:everything|all)\b"
             r"|^\s*(?:please\s+)?(?:show|list|display)\s+(?:me\s+)?what'?s\s+in\b"
             r"|^\s*(?:please\s+)?(?:show|list|display)\s+(?:me\s+)?(?:what'?s|what\s+is|everything|all)\s+"
@@ -114,7 +115,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "delete_task",
         re.compile(
-            r"\b(?:delete|remove|drop|trash|erase|scrap|get\s+rid\s+of|nuke|discard|purge|bin|"
+            r"\b(?:delete|remove|drop|trash|erase|scrap|get\s+rid\s+of|nuke|kill|discard|purge|bin|"
             r"wipe|cancel|(?:can|should)\s+be\s+(?:deleted|removed|binned|scrapped))\b"
             r"(?!\s+(?:it\s+)?to\s+(?:low|normal|medium))"
             r"|\btake\s+(?:it|that|this|#\d+|task\s*\d+)\s+off\b(?!\s+(?:hold|pause))"
@@ -142,7 +143,8 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"|\b(?:deadline|due\s+date|priority|description|title)\s+(?:on|of|for)\s+(?:task\s*|#|TASK-)\d"
             r"|(?:\btask[\s#:_-]*\d+|#\d+)(?:'s)?\s+(?:is\s+)?(?:actually\s+|now\s+)*"
             r"(?:due|should\s+be\s+(?:due|called|named))\b"
-            r"|\bslipped\b|\bbring\b[^.]*\bforward\b"
+            r"|\bslipped\b|\bbring\b[^.]*\bforward\b|^\s*(?:please\s+)?start\s+(?:on\s+)?(?:task|#|TASK-)"
+            r"|^\s*(?:and\s+)?tag\s+(?:it|that|this|them)\b"
             r"|\bworking\s+on\b|\bin\s+progress\b",
             _I,
         ),
@@ -172,7 +174,11 @@ _REFERENCE_RE = re.compile(
 )
 _ID_RE = re.compile(r"(?:\btask[\s#:_-]*|#|\bTASK-|\bnumber\s+|\bno\.?\s*)0*(\d{1,9})\b", _I)
 # "tasks 2 and 3", "task 2, 5 and 7": one action on several numbered tasks
-_ID_LIST_RE = re.compile(r"\btasks?\s*#?\d{1,9}(?:\s*(?:,|&|\band\b)\s*#?\d{1,9})+", _I)
+_ID_LIST_RE = re.compile(
+    r"(?:\btasks?\s*|\b(?:complete|finish|delete|remove|close|tick\s+off)\s+)#?\d{1,9}"
+    r"(?:\s*(?:,|&|\band\b)\s*(?:task\s*)?#?\d{1,9})+",
+    _I,
+)
 _BARE_ID_RE = re.compile(
     r"\b(?:complete|finish|delete|remove|drop|update|change|mark|close|done\s+with)\s+0*(\d{1,9})\b",
     _I,
@@ -203,7 +209,8 @@ def _status(text: str) -> str | None:
     if re.search(r"\b(?:completed|done|finished|closed)\b", text, _I):
         return "completed"
     if re.search(
-        r"\b(?:in[\s-]progress|started|begun|began|ongoing|working\s+on|underway|kicked\s+off)\b",
+        r"\b(?:in[\s-]progress|started|begun|began|ongoing|working\s+on|underway|kicked\s+off)\b"
+        r"|^\s*(?:please\s+)?start\s+(?:on\s+)?(?:task|#|TASK-)",
         text,
         _I,
     ):
@@ -214,6 +221,9 @@ def _status(text: str) -> str | None:
 
 
 def _tags(text: str) -> list[str] | None:
+    hyphenated = re.findall(r"\b([\w]+)-tagged\b", text, _I)  # "errands-tagged tasks"
+    if hyphenated:
+        return [t.lower() for t in hyphenated]
     m = re.search(
         r"\btag(?:ged|s)?\s*(?:it|with|as)?\s+['\"‘“]?([\w-]+(?:['\"’”]?\s*(?:,|and|or)\s*['\"‘“]?[\w-]+)*)",
         text,
@@ -221,9 +231,22 @@ def _tags(text: str) -> list[str] | None:
     )
     if not m:
         return None
-    return [
-        t.lower().strip("'\"‘’“”") for t in re.split(r"\s*(?:,|\band\b|\bor\b)\s*", m.group(1)) if t
+    tags = [
+        t.lower().strip("'\"‘’“”#") for t in re.split(r"\s*(?:,|\band\b|\bor\b)\s*", m.group(1)) if t
     ]
+    # "tagged tasks" names no tag
+    return [t for t in tags if t not in {"task", "tasks", "items", "ones", "with", "as"}] or None
+
+
+_PROJECT_ID_RE = re.compile(
+    r"\b(?:in|to|into|under|for|from|of)\s+(?:the\s+)?project\s*(?:#|no\.?\s*)?0*(\d{1,9})\b", _I
+)
+
+
+def _project_id(text: str) -> int | None:
+    """ "add it to project 1", "which tasks in project 2 ..." """
+    m = _PROJECT_ID_RE.search(text)
+    return int(m.group(1)) if m else None
 
 
 def _task_id(text: str, focus_task_id: int | None, made_task: bool = False) -> int | None:
@@ -250,7 +273,7 @@ def _quoted(text: str) -> str | None:
 
 
 _LEADING_NOISE = re.compile(
-    r"^(?:(?:hey|hi|ok(?:ay)?|so|please|pls|can\s+you|could\s+you|would\s+you|i'?d\s+like\s+(?:you\s+)?to|"
+    r"^(?:(?:hey|hi|yo|ok(?:ay)?|so|please|pls|can\s+you|could\s+you|would\s+you|i'?d\s+like\s+(?:you\s+)?to|"
     r"i\s+want\s+(?:you\s+)?to|let'?s|go\s+ahead\s+and|also|then|and)\s+)+",
     _I,
 )
@@ -311,6 +334,13 @@ def _title(clause: str, when: When | None) -> str | None:
 
 
 def _project_name(clause: str) -> str | None:
+    # "... with the description 'Veg beds'": the quoted description is not the name
+    clause = re.sub(
+        r"\s*,?\s*\b(?:with|and)\s+(?:the\s+|a\s+)?(?:description|notes?|details)\b.*$",
+        "",
+        clause,
+        flags=_I,
+    )
     quoted = _quoted(clause)
     if quoted:
         return quoted
@@ -327,12 +357,26 @@ def _project_name(clause: str) -> str | None:
 
 
 def _split(text: str) -> list[str]:
-    return [clause for clause in _SPLIT_RE.split(text.strip()) if clause and clause.strip()]
+    """Clauses of ``text``; a quoted title is never cut ("'Arts Council round, check the notes'")."""
+    quoted: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        quoted.append(match.group(0))
+        return f"\x00{len(quoted) - 1}\x00"
+
+    masked = _QUOTED_RE.sub(hide, text.strip())
+    clauses = [c for c in _SPLIT_RE.split(masked) if c and c.strip()]
+    return [re.sub(r"\x00(\d+)\x00", lambda m: quoted[int(m.group(1))], c) for c in clauses]
 
 
 _INTO_A_PROJECT = re.compile(
-    r"^\s*(?:please\s+)?(?:add|create|put|make)\s+[\"“'‘`][^\"”'’`]+[\"”'’`]\s+"
+    r"^\s*(?:please\s+)?(?:add|create|put|make)\s+(?:[\"“'‘`][^\"”'’`]+[\"”'’`]|these|the\s+following|them)\s+"
     r"(?:in|into|to|under|for)\s+(?:the|my|our)\s+(?:[\w'-]+\s+){1,4}project\b",
+    _I,
+)
+_LIST_AND_CALENDAR = re.compile(
+    r"^\s*(?:please\s+)?(?:show|list|display|give\s+me|pull\s+up)\b[^.]*\b(?:tasks|to-?dos)\b"
+    r"[^.]*\b(?:and|plus|&)\b[^.]*\b(?:calendar|meetings|appointments|events)\b",
     _I,
 )
 _NEW_PRIORITY = re.compile(r"\bto\s+(?:low|normal|medium|high|urgent)\b", _I)
@@ -344,12 +388,69 @@ _EXPLICIT_CREATE_HEAD = re.compile(
     r"^\s*(?:(?:please|pls|can\s+you|could\s+you|would\s+you)\s+)?"
     r"(?:add|create|make|put|log|jot\s+down|new|drop|stick|pop)\s+(?:(?:me|a|an|new|another|one)\s+)*"
     r"(?:(?:urgent|high|low|normal|medium|important)(?:[- ]pri(?:ority)?)?\s+)?"
-    r"(?:task|to-?do|item)\s+(?:(?:to|for|called|named|titled|about|:)\s|[\"“'‘])",
+    r"(?:task|to-?do|item)(?:\s*:\s|\s+(?:(?:to|for|called|named|titled|about)\s|[\"“'‘]))",
     _I,
 )
 
 
+# "don't delete task 2, just mark it done": the first clause asks for nothing
+_NEGATED = re.compile(r"^\s*(?:(?:please|pls|but|and|so)\s+)?(?:don'?t|do\s+not|no\s+need\s+to)\b", _I)
+# "maybe I should cancel the gym thing?", "I was thinking about deleting task 2 but let's keep
+# it": the user is still deciding; a write now would be one nobody asked for
+_UNDECIDED = re.compile(
+    r"\bshould\s+i\b|\bmaybe\s+i\s+(?:should|could|will)\b|\bnot\s+sure\s+(?:yet|about\s+(?:it|that|this))\b"
+    r"|\bnot\s+sure\s*[.?!]*$|\b(?:was|am|i'?m|been)\s+(?:thinking|wondering)\s+(?:about|of|whether|if)\b"
+    r"|\blet'?s\s+keep\s+(?:it|that|this|them)\b|\bhaven'?t\s+decided\b",
+    _I,
+)
+# "is task 3 done?", "when is task 4 due?", "did I ever finish the 'Pay fine' task?": a
+# question about a task's state is answered by looking, never by changing it
+_STATE_QUESTION = re.compile(
+    r"^\s*(?:is|are|was|were|did|didn'?t|does|has|hasn'?t|have\s+i|when(?:'s|\s+is|\s+was|\s+did)"
+    r"|how\s+(?:far|long))\b(?!\s+(?:it|there)\s+(?:possible|a\s+way)\b)[^?]*\?\s*$",
+    _I,
+)
+_WRITES = ("create_task", "update_task", "complete_task", "delete_task", "create_reminder")
+# a clause that only names a task ("the fence painting task - mark it as done")
+_NAMES_A_TASK = re.compile(
+    r"^\s*(?:(?:and|so|ok(?:ay)?)\s+)?(?:the|my|that|this)\s+[^.?!,]{1,60}?\s+(?:task|to-?do|one)\s*[:.!]*\s*$",
+    _I,
+)
+# the trigger words people mistype most; titles keep their own spelling
+_NUMBER_WORDS = {
+    w: str(n)
+    for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve".split()
+    )
+}
+_ID_IN_WORDS = re.compile(
+    rf"\b(task|number|no\.?|#)\s*({'|'.join(list(_NUMBER_WORDS)[1:])})\b", _I
+)
+_TYPOS = [
+    (re.compile(r"\b(?:taks|tsak|tsk|tas)\b", _I), "task"),
+    (re.compile(r"\bmak\b", _I), "make"),
+    (re.compile(r"\bcreat\b", _I), "create"),
+    (re.compile(r"\b(?:delet|dlete|delte)\b", _I), "delete"),
+    (re.compile(r"\b(?:compelte|complet|comlete)\b", _I), "complete"),
+    (re.compile(r"\b(?:remidn|remnid)\b", _I), "remind"),
+]
+
+
+def _fixed_typos(text: str) -> str:
+    """Common misspellings of trigger words fixed, and "task three" read as "task 3"."""
+    for typo, word in _TYPOS:
+        text = typo.sub(word, text)
+    return _ID_IN_WORDS.sub(lambda m: f"{m.group(1)} {_NUMBER_WORDS[m.group(2).lower()]}", text)
+
+
+def is_undecided(text: str) -> bool:
+    """Is the user still deciding ("should I mark task 5 done?"), so nothing may change?"""
+    return bool(_UNDECIDED.search(text))
+
+
 def _intent(clause: str) -> str | None:
+    if _NEGATED.search(clause) or _UNDECIDED.search(clause) or _NAMES_A_TASK.search(clause):
+        return None
     if _EXPLICIT_CREATE_HEAD.search(clause):
         return "create_task"
     if re.match(r"\s*(?:can\s+you\s+)?remind\s+me\s+(?:what|which)\b", clause, _I):
@@ -357,14 +458,20 @@ def _intent(clause: str) -> str | None:
     # a quoted title says nothing about the action: "add 'Prepare agenda'" is no calendar
     unquoted = _QUOTED_RE.sub(" ", clause)
     unquoted = re.sub(r"^\s*(?:and\s+)?(?:then|also|and)\s+", "", unquoted, flags=_I)
+    if _LIST_AND_CALENDAR.search(unquoted):
+        return "list_tasks"  # the list's clause adds the calendar
     for name, pattern in _INTENT_PATTERNS:
         if pattern.search(unquoted):
+            if name in _WRITES and _STATE_QUESTION.search(clause):
+                return "list_tasks"
             if name == "delete_task" and _NEW_PRIORITY.search(unquoted):
                 return "update_task"  # "drop task 3 to low priority" keeps the task
             if name == "create_project" and _INTO_A_PROJECT.search(clause):
                 return "create_task"  # "create 'X' in the Wedding Prep project"
             # "show my completed tasks" is a list, "what's on my calendar" a calendar
             return name
+    if _STATE_QUESTION.search(clause) and _DOMAIN_RE.search(clause):
+        return "list_tasks"  # "is task 3 done?"
     return None
 
 
@@ -372,12 +479,13 @@ def detect_intents(text: str) -> list[str]:
     """The tool each clause of ``text`` asks for, in order, once per thing it acts on
     ("delete #2 and #4", "add 'A' and 'B'" ask for two)."""
     intents: list[str] = []
+    text = _fixed_typos(text)
     for clause, intent in _inherit_actions([(c, _intent(c)) for c in _split(text)]):
         if intent is None:
             continue
         several: list[Any] = []
         if intent in _ACTIONS_ON_A_TASK:
-            several = _listed_ids(clause)
+            several = _listed_ids(clause) or _several_titles(clause)
         elif intent in ("create_task", "create_project"):
             several = _several_titles(clause)
         intents += [intent] * max(1, len(several))
@@ -388,6 +496,7 @@ def detect_intents(text: str) -> list[str]:
 
 def is_in_scope(text: str, has_focus_task: bool = False) -> bool:
     """Is this message about tasks, projects, reminders or the calendar?"""
+    text = _fixed_typos(text)
     if _ASKS_AN_OPINION.search(text) and not _ID_RE.search(text):
         return False  # "is a to-do list better on paper, in your opinion?" is chat
     if _DOMAIN_RE.search(text) or (detect_intents(text) and _intent_is_strong(text)):
@@ -407,7 +516,9 @@ def _intent_is_strong(text: str) -> bool:
     """Verbs like 'add' or 'make' alone are too common; require a task-ish object."""
     strong = re.search(
         r"\bremind|\bcomplete|\bfinish|\bdelete|\bremove|\breschedule|\bpostpone|\bmark\b|\bcalendar"
-        r"|\bagenda|\bneed\s+to\b|\bhave\s+to\b|\bremember\s+to\b|\bjot\b|\bnote\s+down",
+        r"|\bagenda|\bneed\s+to\b|\bhave\s+to\b|\bremember\s+to\b|\bjot\b|\bnote\s+down"
+        # "yo add fix bike brakes": an imperative "add" that opens the message
+        r"|^\s*(?:(?:hey|hi|yo|ok(?:ay)?|pls|please)[\s,!]+)*add\s+(?!up\b|\d)[a-z]",
         text,
         _I,
     )
@@ -447,6 +558,8 @@ def _list_args(clause: str, now: datetime) -> dict[str, Any]:
     tags = _tags(clause)
     if tags:
         args["tags"] = tags
+    if (project := _project_id(clause)) is not None:
+        args["project_id"] = project
     return args
 
 
@@ -461,7 +574,7 @@ def _update_args(clause: str, now: datetime) -> dict[str, Any]:
     if rename:
         title = _quoted(clause) or next(g for g in rename.groups() if g)
         args["title"] = title.strip(" .!?'\"")
-    note = re.search(
+    note = re.search(r"\b(?:note|description|comment)\b[^:]*:\s*(.+)$", clause, _I) or re.search(
         r"\b(?:note|description|comment)\b.*?\b(?:saying|that\s+says|reading|:|to)\s*(.+)$",
         clause,
         _I,
@@ -528,7 +641,12 @@ def _inherit_actions(clauses: list[tuple[str, str | None]]) -> list[tuple[str, s
             and lead[1] is None
             and intent is not None
             and not _ID_RE.search(lead[0])
-            and _LOOKS_LIKE_A_TIME.search(lead[0])  # not "hey, add milk"
+            and (
+                _LOOKS_LIKE_A_TIME.search(lead[0])  # not "hey, add milk"
+                # "the fence painting task - mark it as done", "I don't need the parking
+                # permit one anymore, just delete that task": "it" is the task named before
+                or (_REFERENCE_RE.search(clause) and intent in _ACTIONS_ON_A_TASK)
+            )
         ):
             merged[-1] = (f"{lead[0]}, {clause}", intent)
         else:
@@ -541,7 +659,7 @@ def _inherit_actions(clauses: list[tuple[str, str | None]]) -> list[tuple[str, s
         if i and clauses[i - 1][1] == "create_reminder" and re.match(r"(?:at|on)\s+\d", clause):
             inherited[i] = (clause, "create_reminder")  # "..., and at 2pm to collect the passports"
             continue
-        if not _ID_RE.search(clause):
+        if not _ID_RE.search(clause) or _NEGATED.search(clause) or _UNDECIDED.search(clause):
             continue
         neighbours = (
             [n for _, n in clauses[i - 1 :: -1][:1] + clauses[i + 1 : i + 2]]
@@ -562,6 +680,17 @@ def _listed_ids(clause: str) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
+def _tasks_each_named(known_tasks: dict[int, str], clause: str) -> list[int]:
+    """One task per quoted title when a clause names two or more and each names exactly one."""
+    titles = _several_titles(clause)
+    if len(titles) < 2:
+        return []
+    ids = [tasks_named(known_tasks, title) for title in titles]
+    if any(len(found) != 1 for found in ids):
+        return []
+    return list(dict.fromkeys(next(iter(found)) for found in ids))
+
+
 def _several_titles(clause: str) -> list[str]:
     """Two or more things to create in one clause: quoted ("add 'A' and 'B'"), or listed
     after a colon ("add three tasks to it: venue, catering, invitations")."""
@@ -569,7 +698,9 @@ def _several_titles(clause: str) -> list[str]:
         m.group(1).strip()
         for m in _QUOTED_RE.finditer(clause)
         # "add 'A' to project 'B'": B is where it goes, not a second task; nor is a description
-        if not re.search(
+        # ("add these to my Fitness project: 'A', 'B'" lists tasks after the colon)
+        if re.search(r"\b(?:these|the\s+following)\b[^:]*:", clause[: m.start()], _I)
+        or not re.search(
             r"\b(?:project|description|note|notes|details|comment)\s*(?:called|named|of|saying|:)?\s*$",
             clause[: m.start()],
             _I,
@@ -624,6 +755,8 @@ def _create_call(title: str, clause: str, when: When | None) -> PlannedCall:
     tags = _tags(clause)
     if tags:
         args["tags"] = tags
+    if (project := _project_id(clause)) is not None:
+        args["project_id"] = project
     return PlannedCall("create_task", args)
 
 
@@ -642,15 +775,16 @@ def plan(
     """
     result = Plan()
     made_task = False
+    text = _fixed_typos(text)
     clauses = _inherit_actions([(clause, _intent(clause)) for clause in _split(text)])
     if intent is not None:
         clauses = [(text, intent)]
     for position, (clause, intent) in enumerate(clauses):
-        if intent is None:
-            continue
         numbered = _ID_RE.search(clause) or _BARE_ID_RE.search(clause)
         if numbered:  # "TASK-0002: that's been handled, mark it off": "it" is task 2 from here on
             focus_task_id, made_task = int(numbered.group(1)), False
+        if intent is None:  # "don't delete task 2, just mark it done": "it" is still task 2
+            continue
         when = find_when(clause, now)
         several = _listed_ids(clause)
         if intent in ("complete_task", "delete_task", "update_task") and len(several) >= 2:
@@ -659,6 +793,11 @@ def plan(
                 result.question = "What should I change about those tasks?"
                 break
             result.calls += [PlannedCall(intent, {"task_id": i} | changes) for i in several]
+        elif intent in _ACTIONS_ON_A_TASK and known_tasks and (
+            named_ids := _tasks_each_named(known_tasks, clause)
+        ):  # "Mark 'Fix squeaky door' and 'Oil the bike chain' both done", after the lookup
+            changes = _update_args(clause, now) if intent == "update_task" else {}
+            result.calls += [PlannedCall(intent, {"task_id": i} | changes) for i in named_ids]
         elif intent in ("complete_task", "delete_task", "update_task"):
             task_id = _task_id(clause, focus_task_id, made_task)
             if task_id is None and known_tasks:
@@ -669,6 +808,10 @@ def plan(
                 result.question = "Which task do you mean? Tell me its number, like #3."
                 break
             arguments: dict[str, Any] = {} if task_id is None else {"task_id": task_id}
+            creates = [c for c in result.calls if c.name == "create_task"]
+            if intent == "update_task" and task_id is None and creates and (tags := _tags(clause)):
+                creates[-1].arguments["tags"] = tags  # "new task: order a filter. tag it pets"
+                continue
             if intent == "update_task":
                 changes = _update_args(clause, now)
                 if not changes and any(later for _, later in clauses[position + 1 :]):
@@ -700,6 +843,8 @@ def plan(
             description = _description(clause)
             if description:
                 args["description"] = description
+            if (project := _project_id(clause)) is not None:
+                args["project_id"] = project
             result.calls.append(PlannedCall("create_task", args))
             made_task = True
         elif intent == "create_project":
@@ -707,7 +852,10 @@ def plan(
             if name is None:
                 result.question = "What should the project be called?"
                 break
-            result.calls.append(PlannedCall("create_project", {"name": name}))
+            project_args = {"name": name}
+            if description := _description(clause):
+                project_args["description"] = description
+            result.calls.append(PlannedCall("create_project", project_args))
         elif intent == "create_reminder":
             if when is None:
                 result.question = "When should I remind you?"
@@ -719,7 +867,9 @@ def plan(
             elif (earlier := _earlier_task_named(result.calls, clause)) is not None:
                 reminder["task_id"] = earlier  # "... then remind me about the paint one"
             about = re.search(r"\b(?:to|about|that)\s+(.+)$", _without(clause, when), _I)
-            if about and not _REFERENCE_RE.fullmatch(about.group(1).strip(" .!?")):
+            if (quoted_message := _quoted(clause)) is not None:
+                reminder["message"] = quoted_message  # "...at 9am: 'pick up the turkey'"
+            elif about and not _REFERENCE_RE.fullmatch(about.group(1).strip(" .!?")):
                 reminder["message"] = _TRAILING_NOISE.sub("", about.group(1)).strip(" .!?")
             result.calls.append(PlannedCall("create_reminder", reminder))
         elif intent == "list_tasks":
