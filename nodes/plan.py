@@ -134,7 +134,8 @@ def agreed_rule_plan(state: State, context: Context) -> tuple[AIMessage, str] | 
         return draft, "the rules read an action on a numbered task"
     if context.arbitration == "rules-first" and draft.tool_calls and not draft.content:
         return draft, "the rules read a whole plan"
-    if context.arbitration == "rules-first" and is_lookup(draft) and set(state.intents) & NEEDS_A_TASK:
+    names_a_write = bool(set(state.intents) & NEEDS_A_TASK)
+    if context.arbitration == "rules-first" and is_lookup(draft) and names_a_write:
         # "push back 'Quarterly VAT filing' to the 30th": look it up, then the rules resolve
         # the title among the results; the model would be writing on a task it guessed
         return draft, "the rules look up the task named"

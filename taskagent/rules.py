@@ -231,9 +231,8 @@ def _tags(text: str) -> list[str] | None:
     )
     if not m:
         return None
-    tags = [
-        t.lower().strip("'\"‘’“”#") for t in re.split(r"\s*(?:,|\band\b|\bor\b)\s*", m.group(1)) if t
-    ]
+    words = re.split(r"\s*(?:,|\band\b|\bor\b)\s*", m.group(1))
+    tags = [t.lower().strip("'\"‘’“”#") for t in words if t]
     # "tagged tasks" names no tag
     return [t for t in tags if t not in {"task", "tasks", "items", "ones", "with", "as"}] or None
 
@@ -357,7 +356,7 @@ def _project_name(clause: str) -> str | None:
 
 
 def _split(text: str) -> list[str]:
-    """Clauses of ``text``; a quoted title is never cut ("'Arts Council round, check the notes'")."""
+    """Clauses of ``text``; a quoted title is never cut ("'Arts Council round, check notes'")."""
     quoted: list[str] = []
 
     def hide(match: re.Match[str]) -> str:
@@ -394,7 +393,9 @@ _EXPLICIT_CREATE_HEAD = re.compile(
 
 
 # "don't delete task 2, just mark it done": the first clause asks for nothing
-_NEGATED = re.compile(r"^\s*(?:(?:please|pls|but|and|so)\s+)?(?:don'?t|do\s+not|no\s+need\s+to)\b", _I)
+_NEGATED = re.compile(
+    r"^\s*(?:(?:please|pls|but|and|so)\s+)?(?:don'?t|do\s+not|no\s+need\s+to)\b", _I
+)
 # "maybe I should cancel the gym thing?", "I was thinking about deleting task 2 but let's keep
 # it": the user is still deciding; a write now would be one nobody asked for
 _UNDECIDED = re.compile(
@@ -418,14 +419,15 @@ _NAMES_A_TASK = re.compile(
 )
 # the trigger words people mistype most; titles keep their own spelling
 _NUMBER_WORDS = {
-    w: str(n)
-    for n, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve".split()
+    word: str(number)
+    for number, word in enumerate(
+        (
+            *("zero", "one", "two", "three", "four", "five", "six"),
+            *("seven", "eight", "nine", "ten", "eleven", "twelve"),
+        )
     )
 }
-_ID_IN_WORDS = re.compile(
-    rf"\b(task|number|no\.?|#)\s*({'|'.join(list(_NUMBER_WORDS)[1:])})\b", _I
-)
+_ID_IN_WORDS = re.compile(rf"\b(task|number|no\.?|#)\s*({'|'.join(list(_NUMBER_WORDS)[1:])})\b", _I)
 _TYPOS = [
     (re.compile(r"\b(?:taks|tsak|tsk|tas)\b", _I), "task"),
     (re.compile(r"\bmak\b", _I), "make"),
@@ -793,8 +795,10 @@ def plan(
                 result.question = "What should I change about those tasks?"
                 break
             result.calls += [PlannedCall(intent, {"task_id": i} | changes) for i in several]
-        elif intent in _ACTIONS_ON_A_TASK and known_tasks and (
-            named_ids := _tasks_each_named(known_tasks, clause)
+        elif (
+            intent in _ACTIONS_ON_A_TASK
+            and known_tasks
+            and (named_ids := _tasks_each_named(known_tasks, clause))
         ):  # "Mark 'Fix squeaky door' and 'Oil the bike chain' both done", after the lookup
             changes = _update_args(clause, now) if intent == "update_task" else {}
             result.calls += [PlannedCall(intent, {"task_id": i} | changes) for i in named_ids]

@@ -357,3 +357,15 @@ async def test_verify_runs_a_call_repeated_within_one_reply_once() -> None:
         human("add a task to buy milk", intents=["create_task"], draft=calls(call, call, call)),
     )
     assert len(out["pending_calls"]) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Should I mark task 5 as done? I've done most of it",
+        "I was thinking about deleting task 2 but let's keep it for now",
+    ],
+)
+async def test_classify_changes_nothing_while_the_user_is_deciding(text: str) -> None:
+    out = await run_node("classify", human(text))
+    assert out["route"] == "decline" and "haven't decided" in out["notice"]

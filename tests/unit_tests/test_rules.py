@@ -259,3 +259,121 @@ def test_detect_intents_follows_clause_order() -> None:
         "create_project",
         "create_task",
     ]
+
+
+# --- no write that nobody asked for (each read wrongly before 2026-11-29) -------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a question about a task's state looks, it does not change
+        ("is task 3 done?", [("list_tasks", {"status": "completed"})]),
+        ("When is task 4 due?", [("list_tasks", {})]),
+        ("Did I ever finish the 'Pay parking fine' task?", [("list_tasks", {})]),
+        # a negated clause asks for nothing; "it" is still the task it numbered
+        ("don't delete task 2, just mark it done", [("complete_task", {"task_id": 2})]),
+        (
+            "Don't mark task 1 as complete yet - set it to in progress instead",
+            [("update_task", {"task_id": 1, "status": "in_progress"})],
+        ),
+        # still deciding: nothing at all
+        ("Should I mark task 5 as done? I've done most of it", []),
+        ("maybe I should cancel the gym thing? not sure yet", []),
+        ("I was thinking about deleting task 2 but let's keep it for now", []),
+        # a title's verbs after "New task:" are the title's
+        (
+            "New task: remove mould from the bathroom ceiling",
+            [("create_task", {"title": "Remove mould from the bathroom ceiling"})],
+        ),
+        # "start" is not "finish"
+        (
+            "Start task 4 and finish task 5",
+            [
+                ("update_task", {"task_id": 4, "status": "in_progress"}),
+                ("complete_task", {"task_id": 5}),
+            ],
+        ),
+    ],
+)
+def test_no_unrequested_writes(text: str, expected: list[tuple[str, dict]]) -> None:
+    result = plan(text, NOW)
+    assert [(c.name, c.arguments) for c in result.calls] == expected
+
+
+def test_a_clause_naming_a_task_lends_it_to_the_next_clauses_it() -> None:
+    known = {1: "Paint the fence", 2: "Fix the gate", 3: "Call the painter"}
+    result = plan("the fence painting task - mark it as done please", NOW, known_tasks=known)
+    assert [(c.name, c.arguments) for c in result.calls] == [("complete_task", {"task_id": 1})]
+
+
+def test_several_titles_each_get_the_action_after_the_lookup() -> None:
+    known = {1: "Fix squeaky door", 2: "Buy bulbs", 3: "Oil the bike chain"}
+    text = "Mark 'Fix squeaky door' and 'Oil the bike chain' both done"
+    assert detect_intents(text) == ["complete_task", "complete_task"]
+    result = plan(text, NOW, known_tasks=known)
+    assert [(c.name, c.arguments) for c in result.calls] == [
+        ("complete_task", {"task_id": 1}),
+        ("complete_task", {"task_id": 3}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "complete 2 and 4",
+            [("complete_task", {"task_id": 2}), ("complete_task", {"task_id": 4})],
+        ),
+        (
+            "Tick off task 1, task 3 and task 6",
+            [("complete_task", {"task_id": i}) for i in (1, 3, 6)],
+        ),
+        (
+            "mark number three as started",
+            [("update_task", {"task_id": 3, "status": "in_progress"})],
+        ),
+        (
+            "pls mak a taks 'call grandma' for sunday",
+            [("create_task", {"title": "call grandma", "due_date": "2026-11-22"})],
+        ),
+        (
+            # a quoted description is never cut at its comma
+            "Make a task 'Draft grant application' with the description 'Arts Council round, "
+            "check the guidance notes' and mark it high",
+            [
+                (
+                    "create_task",
+                    {
+                        "title": "Draft grant application",
+                        "description": "Arts Council round, check the guidance notes",
+                        "priority": "high",
+                    },
+                )
+            ],
+        ),
+        (
+            "Create a project called Allotment 2026 with the description 'Veg beds and compost'",
+            [("create_project", {"name": "Allotment 2026", "description": "Veg beds and compost"})],
+        ),
+        (
+            "Which tasks in project 2 are still in progress?",
+            [("list_tasks", {"status": "in_progress", "project_id": 2})],
+        ),
+        (
+            "Show me the errands-tagged tasks I haven't started yet",
+            [("list_tasks", {"status": "pending", "tags": ["errands"]})],
+        ),
+        (
+            "Show my tasks and my calendar for today",
+            [("list_tasks", {}), ("get_calendar", {"date": "2026-11-18"})],
+        ),
+        (
+            "new task: order a replacement filter. tag it pets and home",
+            [("create_task", {"title": "Order a replacement filter", "tags": ["pets", "home"]})],
+        ),
+    ],
+)
+def test_more_readings(text: str, expected: list[tuple[str, dict]]) -> None:
+    result = plan(text, NOW)
+    assert [(c.name, c.arguments) for c in result.calls] == expected
