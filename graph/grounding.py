@@ -11,6 +11,8 @@ The model server builds its llguidance grammar from the tools each request carri
 * ``task_id``/``project_id`` are an ``enum`` of the numbers in the request, the
   conversation's focus task and this turn's results; a tool whose id has no candidate
   is dropped (the request must first name or look up the task);
+* date fields are grounded even where the text fields are not (more than
+  ``MAX_GROUNDED_TOOLS`` tools): the spans the resolver reads are few and cheap;
 * enums stay enums. :mod:`nodes.verify` keeps its checks as the second line.
 """
 
@@ -80,8 +82,8 @@ def _ground_properties(
                 properties[name] = {"type": "integer", "enum": ids}
             else:
                 unmet.add(name)
-        elif not texts:
-            continue
+        elif not texts and name not in SHORT_FIELDS:
+            continue  # a date is always grounded: "due_before: 'done'" is never a date
         elif name == "tags" and schema.get("type") == "array":
             schema["items"] = {"type": "string", "enum": spans(request, MAX_TAG_WORDS)}
         elif name in TEXT_FIELDS and schema.get("type") == "string" and "enum" not in schema:

@@ -86,3 +86,20 @@ def test_a_date_field_offers_only_phrases_the_resolver_reads() -> None:
         grounded_tools(openai_tools(), "remind me about the bins", {"create_reminder"}, set())
     )
     assert "create_reminder" not in no_date  # its time is required and there is none
+
+
+def test_dates_are_grounded_even_when_every_tool_is_offered() -> None:
+    """Free text stays open beyond three tools, a date never: the model had put the word
+    'done' in ``due_before`` and, on repair, the words of the repair prompt."""
+    from datetime import datetime
+
+    now = datetime(2026, 11, 18)
+    tools = by_name(grounded_tools(openai_tools(), "show what's done", None, set(), now))
+    assert "due_before" not in tools["list_tasks"]["properties"]
+    dated = by_name(grounded_tools(openai_tools(), "show what's due by Friday", None, set(), now))
+    assert set(dated["list_tasks"]["properties"]["due_before"]["enum"]) == {
+        "due by Friday",
+        "by Friday",
+        "Friday",
+    }
+    assert "enum" not in dated["create_task"]["properties"]["title"]  # text stays open
