@@ -122,7 +122,12 @@ def grounded_tools(
         for name in unmet:
             properties.pop(name, None)
         narrowed.append(grounded)
-    return narrowed or [copy.deepcopy(t) for t in tools if t["function"]["name"] == "list_tasks"]
+    if narrowed:
+        return narrowed
+    # nothing the request asks for can be called yet: a lookup, grounded like the rest
+    return grounded_tools(
+        [t for t in tools if t["function"]["name"] == "list_tasks"], request, None, ids, now
+    )
 
 
 _NUMBER_WORDS = {

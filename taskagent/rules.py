@@ -450,7 +450,15 @@ def is_undecided(text: str) -> bool:
     return bool(_UNDECIDED.search(text))
 
 
+# "show completed tasks and also the ones in progress": more of the same list
+_MORE_OF_THE_SAME = re.compile(
+    r"^\s*(?:(?:and|also|plus)\s+)*(?:the\s+(?:\w+\s+)?ones|those)\b", _I
+)
+
+
 def _intent(clause: str) -> str | None:
+    if _MORE_OF_THE_SAME.search(clause):
+        return None
     if _NEGATED.search(clause) or _UNDECIDED.search(clause) or _NAMES_A_TASK.search(clause):
         return None
     if _EXPLICIT_CREATE_HEAD.search(clause):
@@ -657,6 +665,9 @@ def _inherit_actions(clauses: list[tuple[str, str | None]]) -> list[tuple[str, s
     inherited = list(clauses)
     for i, (clause, intent) in enumerate(clauses):
         if intent is not None:
+            continue
+        if i and inherited[i - 1][1] == "list_tasks" and _MORE_OF_THE_SAME.search(clause):
+            inherited[i] = (clause, "list_tasks")
             continue
         if i and clauses[i - 1][1] == "create_reminder" and re.match(r"(?:at|on)\s+\d", clause):
             inherited[i] = (clause, "create_reminder")  # "..., and at 2pm to collect the passports"

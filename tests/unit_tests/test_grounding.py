@@ -103,3 +103,11 @@ def test_dates_are_grounded_even_when_every_tool_is_offered() -> None:
         "Friday",
     }
     assert "enum" not in dated["create_task"]["properties"]["title"]  # text stays open
+
+
+def test_the_fallback_lookup_is_grounded_too() -> None:
+    """When no allowed write can be called yet, the lookup offered instead is grounded: it had
+    been the raw schema, and the model filled ``due_before`` with 'done'."""
+    tools = by_name(grounded_tools(openai_tools(), "show completed tasks", {"update_task"}, set()))
+    assert list(tools) == ["list_tasks"]
+    assert "due_before" not in tools["list_tasks"]["properties"]

@@ -377,3 +377,11 @@ def test_several_titles_each_get_the_action_after_the_lookup() -> None:
 def test_more_readings(text: str, expected: list[tuple[str, dict]]) -> None:
     result = plan(text, NOW)
     assert [(c.name, c.arguments) for c in result.calls] == expected
+
+
+def test_more_of_the_same_list_is_a_second_list() -> None:
+    result = plan("Show completed tasks and also the ones in progress", NOW)
+    assert [(c.name, c.arguments) for c in result.calls] == [
+        ("list_tasks", {"status": "completed"}),
+        ("list_tasks", {"status": "in_progress"}),
+    ]
