@@ -22,13 +22,15 @@ from graph.context import Context
 from graph.intents import IntentPrediction, load_classifier
 from graph.models import tier_gate
 from graph.state import State, latest_user_text
-from taskagent.rules import detect_intents, is_in_scope, is_undecided
+from taskagent.rules import asks_about_the_agent, detect_intents, is_in_scope, is_undecided
 
 EXPLICIT_CREATE = re.compile(
     r"\b(?:add|create|make|new|put|jot\s+down|log)\b(?:\s+(?:me|a|an|new|another|one))*\s+"
     r"(?:task|to-?do|item)\b",
     re.IGNORECASE,
 )
+
+NEW_THINGS = frozenset({"create_task", "create_project", "create_reminder"})
 
 DECLINE = (
     "Sorry, I can only help with tasks, projects, reminders and your calendar. "
@@ -102,7 +104,12 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     vote = guess if confident and (overrules or agrees) else None
     in_scope = is_in_scope(text, has_focus_task=state.focus_task_id is not None)
     if vote is not None and not intents and (vote.tools or in_scope):
-        in_scope = bool(vote.tools)  # the classifier reads idioms the patterns miss
+        # the classifier reads idioms the patterns miss ("scrap the whole portuguese thing"),
+        # but alone it adds nothing new: a create would take the whole message as its title
+        # ("thanks, that's perfect" had become a task)
+        in_scope = bool(vote.tools) and (in_scope or not vote.tools & NEW_THINGS)
+    if asks_about_the_agent(text):
+        in_scope = False  # "is it possible to share a project?" is a question for us
     elif intents and guess is not None and (agrees or (confident and guess.tools)):
         # "pls add: buy stamps" names no domain word, but two readings hear a task request
         in_scope = True

@@ -39,20 +39,22 @@ _CLAUSE_VERBS = (
     r"add|create|make|set|put|remind|list|show|display|complete|finish|mark|delete|remove|"
     r"update|change|move|reschedule|rename|start|schedule|new|also|then|check|cancel|drop|"
     r"tick|log|jot|what|give|pull|postpone|push|bump|get\s+rid|wipe|bin|scrap|trash|nuke|"
-    r"reopen|remind|started|kill"
+    r"reopen|remind|started|kill|ping|nudge|nix|ditch"
 )
 _POLITE = r"(?:(?:could|can|would|will)\s+you\s+(?:also\s+)?|please\s+)?"
 _SPLIT_RE = re.compile(
     # "no. 7" is an id, not the end of a sentence
-    rf"\s*(?:;|(?<!\bno)\.\s+|[,-]?\s+(?:and\s+then|then|and\s+also|and|also|plus)\s+"
+    rf"\s*(?:;|(?<!\bno)\.\s+|[,-]?\s+(?:and\s+then|then|and\s+also|and|also|plus|so)\s+"
     rf"(?={_POLITE}(?:{_CLAUSE_VERBS}|anything)\b)"
     rf"|(?:,|\s+[-–—])\s+(?=(?:just\s+|instead\s+|rather\s+)?{_POLITE}(?:{_CLAUSE_VERBS})\b)"
     # "delete #2 and #4", "make task 4 low and task 1 urgent": a second task, same action
     rf"|,?\s+and\s+(?=(?:task\s*#?\d|#\d|TASK-\d))"
     # "remind me at 9am to call the GP, and at 2pm to collect the passports"
-    rf"|,\s+and\s+(?=(?:at|on)\s+\d)"
+    rf"|,?\s+and\s+(?=(?:again\s+)?(?:at|on)\s+\d)"
+    # "... the mince pies 🎄 what's left?", "Done! show me the rest"
+    rf"|(?<=[!?)])\s+(?={_POLITE}(?:{_CLAUSE_VERBS})\b)|\s+(?=what'?s\s+left\b)"
     # "a new project 'X' with a task in it called 'Y'", "... - plus a task under it to 'Z'"
-    rf"|[,-]?\s+(?:with|plus|and)\s+(?=(?:a|an|one)\s+(?:new\s+)?task\b))\s*",
+    rf"|[,-]?\s+(?:with|plus|and)\s+(?=(?:a|an|one|two|three|four|five|\d)\s+(?:new\s+)?tasks?\b))\s*",
     _I,
 )
 
@@ -62,7 +64,10 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\bre-?open\b|\bun-?(?:complete|finish)|\bnot\s+(?:actually\s+)?(?:done|finished)\b"
             r"|\bkick(?:ed)?\s+off\s+(?:task|#|number)|\b(?:add|put)\s+(?:a\s+)?(?:note|description|"
-            r"comment)\s+(?:to|on)\s+(?:task|#|it|that)",
+            r"comment)\s+(?:to|on)\s+(?:task|#|it|that|the\s)"
+            r"|^\s*(?:and\s+)?(?:add|put)\s+(?:a\s+)?(?:note|description|comment)\s*:"
+            r"|\b(?:change|set)\s+the\s+(?:name|title)\s+to\b"
+            r"|^\s*(?:please\s+)?make\s+the\s+[^.]{1,40}?\s+(?:urgent|high|low)(?:\s+priority)?\b",
             _I,
         ),
     ),
@@ -88,7 +93,10 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"\bcalendar\b|\bagenda\b|\bmy\s+schedule\b|\bschedule\s+(?:for|today|tomorrow|this|next|on)\b"
             r"|what'?s\s+on\b(?!\s+my\s+(?:plate|list|to-?do))|\bam\s+i\s+(?:free|busy)\b|\bwhat\s+do\s+i\s+have\b|\bany\s+meetings?\b"
             r"|\bmeetings?\s+(?:today|tomorrow|this|next|on)\b"
-            r"|\bdiary\b|\bcalender\b|\b(?:double-?)?booked\b|\bnext\s+meeting\b"
+            r"|\bdiary\b|\bcalender\b|\bdouble-?booked\b|\b(?:am\s+i|are\s+we|i'?m)\s+booked\b"
+            r"|\b(?:anything|something)\s+booked\b"
+            r"|\bbooked\s+(?:in\s+)?(?:for\s+|on\s+)?(?:today|tomorrow|this|next|\w+day)\b"
+            r"|\bnext\s+meeting\b"
             r"|\bcalls?\s+scheduled\b|\bwhat'?s\s+happening\b|\blooking\s+busy\b"
             r"|\b(?:got|have)\s+(?:much|anything)\s+on\s+(?:today|tomorrow|\w+day)\b"
             r"|\bwhat\s+does\s+(?:my\s+)?(?:today|tomorrow|\w+day|the\s+week)\s+look\b",
@@ -99,6 +107,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "list_tasks",
         re.compile(
             r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+|can\s+i\s+)?(?:list|show|display|view|see|what|which|"
+            r"is\s+(?:there\s+)?anything|"
             r"give\s+me|pull\s+up|any|anything|how\s+many|get(?!\s+rid)(?![^.]{0,30}\bout\s+of\s+here)|what'?s|filter)\b"
             r"[^.]*\b(?:tasks?(?![\s#:_-]*\d)|todos?|to-?dos?|to\s+do|"
             r"items|backlog|overdue|pending|outstanding|on\s+my\s+plate|list|stuff|things|still\s+open|"
@@ -115,7 +124,8 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "delete_task",
         re.compile(
-            r"\b(?:delete|remove|drop|trash|erase|scrap|get\s+rid\s+of|nuke|kill|discard|purge|bin|"
+            r"\b(?:delete|remove|drop(?!\s+everything)|trash|erase|scrap|get\s+rid\s+of|nuke|kill|nix|"
+            r"ditch|axe|discard|purge|bin|"
             r"wipe|cancel|(?:can|should)\s+be\s+(?:deleted|removed|binned|scrapped))\b"
             r"(?!\s+(?:it\s+)?to\s+(?:low|normal|medium))"
             r"|\btake\s+(?:it|that|this|#\d+|task\s*\d+)\s+off\b(?!\s+(?:hold|pause))"
@@ -129,6 +139,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:complete|finish(?:ed)?|check\s+off|tick\s+off|wrap(?:ped)?\s+up|knock(?:ed)?\s+out|"
             r"close\s+out|completed)\b|\bmark\b[^.]*\b(?:done|complete|finished)\b|\b(?:is|as|'s)\s+done\b"
             r"|\bdone\s+with\b|\bi\s+did\b|\bhandled\b|\bsorted\b(?!\s+by)"
+            r"|\bi'?ve\s+(?:already\s+)?done\s+(?:task\s*|#)?\d"
             r"|\bmark\s+(?:it|that|this)\s+off\b|\bclose\s+(?:it|that|this)\b"
             r"|\bsent\s+off\b|\bover\s+the\s+line\b|\ball\s+done\b|\btick\b[^.]{0,40}\boff\b",
             _I,
@@ -155,7 +166,9 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:add|create|new|make|put|capture|log|jot|note\s+down|track|schedule)\b"
             r"|\b(?:stick|pop|chuck|throw)\b[^.]*\b(?:on|onto)\s+(?:the|my)\s+(?:list|to-?do)"
             # "task 1 urgent", "TASK-0001": a numbered task exists already
-            r"|\b(?:remember|need|have|got)\s+to\b|\btodo\b|\bto-do\b|\btask\b(?![\s#:_-]*\d)",
+            r"|\b(?:remember|need|have|got)\s+to\b|\btodo\b|\bto-do\b|\btask\b(?![\s#:_-]*\d)"
+            r"|\b(?:with|add|create|make)\s+(?:two|three|four|five|\d)\s+(?:new\s+)?tasks\b"
+            r"|\b(?:two|three|four|five|\d)\s+(?:new\s+)?tasks\s*:",
             _I,
         ),
     ),
@@ -175,7 +188,7 @@ _REFERENCE_RE = re.compile(
 _ID_RE = re.compile(r"(?:\btask[\s#:_-]*|#|\bTASK-|\bnumber\s+|\bno\.?\s*)0*(\d{1,9})\b", _I)
 # "tasks 2 and 3", "task 2, 5 and 7": one action on several numbered tasks
 _ID_LIST_RE = re.compile(
-    r"(?:\btasks?\s*|\b(?:complete|finish|delete|remove|close|tick\s+off)\s+)#?\d{1,9}"
+    r"(?:\btasks?\s*|\b(?:complete|finish|delete|remove|close|tick\s+off|done\s+with|done)\s+)#?\d{1,9}"
     r"(?:\s*(?:,|&|\band\b)\s*(?:task\s*)?#?\d{1,9})+",
     _I,
 )
@@ -186,11 +199,18 @@ _BARE_ID_RE = re.compile(
 
 
 def _priority(text: str) -> str | None:
-    if re.search(r"\b(?:urgent|urgently|asap|critical|top[- ]priority|highest)\b", text, _I):
+    if re.search(
+        r"\b(?:urgent|urgently|asap|critical|top[- ]priority|highest|drop\s+everything)\b", text, _I
+    ):
         return "urgent"
     if re.search(r"\bhigh(?:[- ]pri(?:ority)?)?\b|\bimportant\b", text, _I):
         return "high"
-    if re.search(r"\blow(?:[- ]pri(?:ority)?)?\b|\bwhenever\b|\bno\s+rush\b", text, _I):
+    if re.search(
+        r"\blow(?:[- ]pri(?:ority)?)?\b|\bwhenever\b|\bno\s+rush\b"
+        r"|\b(?:this|it|that)\s+can\s+wait\b",
+        text,
+        _I,
+    ):
         return "low"
     if re.search(r"\b(?:normal|medium)(?:[- ]pri(?:ority)?)?\b", text, _I):
         return "normal"
@@ -198,6 +218,8 @@ def _priority(text: str) -> str | None:
 
 
 def _status(text: str) -> str | None:
+    if re.search(r"\b(?:as|to|it)\s+in[\s-]progress\b", text, _I):
+        return "in_progress"  # "I haven't finished it, but put it as in progress"
     if re.search(
         r"(?:\bnot|\w+n'?t)\s+(?:yet\s+)?(?:been\s+)?(?:done|finished|started|completed)\b",
         text,
@@ -215,7 +237,11 @@ def _status(text: str) -> str | None:
         _I,
     ):
         return "in_progress"
-    if re.search(r"\b(?:pending|open|outstanding|not\s+started|to\s+do|reopen)\b", text, _I):
+    if re.search(
+        r"\b(?:pending|open|outstanding|not\s+started|to\s+do|reopen)\b|\b(?:back\s+)?to\s+to-do\b",
+        text,
+        _I,
+    ):
         return "pending"
     return None
 
@@ -224,6 +250,9 @@ def _tags(text: str) -> list[str] | None:
     hyphenated = re.findall(r"\b([\w]+)-tagged\b", text, _I)  # "errands-tagged tasks"
     if hyphenated:
         return [t.lower() for t in hyphenated]
+    hashtags = re.findall(r"(?<![\w&])#([a-z][\w-]*)", text, _I)  # "#church #volunteering"
+    if hashtags:
+        return [t.lower() for t in dict.fromkeys(hashtags)]
     m = re.search(
         r"\btag(?:ged|s)?\s*(?:it|with|as)?\s+['\"‘“]?([\w-]+(?:['\"’”]?\s*(?:,|and|or)\s*['\"‘“]?[\w-]+)*)",
         text,
@@ -263,7 +292,7 @@ def _task_id(text: str, focus_task_id: int | None, made_task: bool = False) -> i
 
 
 # A quote opens after a non-word character and closes before one: "task 3's title" holds none.
-_QUOTED_RE = re.compile(r"(?<!\w)[\"“'‘`]([^\"”'’`]{2,200})[\"”'’`](?!\w)")
+_QUOTED_RE = re.compile(r"(?<!\w)[\"“'‘`]((?:[^\"”'’`]|(?<=\w)['’](?=\w)){2,200})[\"”'’`](?!\w)")
 
 
 def _quoted(text: str) -> str | None:
@@ -312,8 +341,12 @@ def _title(clause: str, when: When | None) -> str | None:
         flags=_I,
     )
     text = re.sub(
-        r"\btag(?:ged|s)?\s*(?:it|with|as)?\s+[\w-]+(?:\s*(?:,|and)\s*[\w-]+)*", "", text, flags=_I
+        r"\btag(?:ged|s)?\s*(?:it|with|as)?\s+#?[\w-]+(?:\s*(?:,|and)\s*#?[\w-]+)*",
+        "",
+        text,
+        flags=_I,
     )
+    text = re.sub(r"(?<![\w&])#[a-z][\w-]*", "", text, flags=_I)  # hashtags are tags
     text = re.sub(
         r"\b(?:in|to|for|under)\s+(?:the\s+)?(?:that|this|the\s+new)?\s*project\b.*$",
         "",
@@ -401,14 +434,22 @@ _NEGATED = re.compile(
 _UNDECIDED = re.compile(
     r"\bshould\s+i\b|\bmaybe\s+i\s+(?:should|could|will)\b|\bnot\s+sure\s+(?:yet|about\s+(?:it|that|this))\b"
     r"|\bnot\s+sure\s*[.?!]*$|\b(?:was|am|i'?m|been)\s+(?:thinking|wondering)\s+(?:about|of|whether|if)\b"
-    r"|\blet'?s\s+keep\s+(?:it|that|this|them)\b|\bhaven'?t\s+decided\b",
+    r"|\blet'?s\s+keep\s+(?:it|that|this|them)\b|\bhaven'?t\s+decided\b"
+    r"|\b(?:was|were)\s+going\s+to\s+(?:ask|delete|remove|cancel|mark|add)\b"
+    r"|\b(?:just\s+)?leave\s+it\s*(?:for\s+now|as\s+it\s+is|be)?\s*[.!]*$|\bactually,?\s+no\b"
+    r"|\bnever\s*mind\b|^\s*(?:what\s+if|what\s+would\s+happen\s+if|if)\s+i\b[^.]*\?",
     _I,
 )
 # "is task 3 done?", "when is task 4 due?", "did I ever finish the 'Pay fine' task?": a
 # question about a task's state is answered by looking, never by changing it
 _STATE_QUESTION = re.compile(
     r"^\s*(?:is|are|was|were|did|didn'?t|does|has|hasn'?t|have\s+i|when(?:'s|\s+is|\s+was|\s+did)"
-    r"|how\s+(?:far|long))\b(?!\s+(?:it|there)\s+(?:possible|a\s+way)\b)[^?]*\?\s*$",
+    r"|how\s+(?:far|long))\b(?!\s+(?:it|there)\s+(?:possible|a\s+way)\b)[^?]*\?",
+    _I,
+)
+_NOT_DONE = re.compile(
+    r"\b(?:haven'?t|hasn'?t|have\s+not|not|didn'?t|never|isn'?t|wasn'?t)\s+(?:yet\s+|quite\s+|"
+    r"actually\s+)?(?:been\s+)?(?:finish|complete|done)",
     _I,
 )
 _WRITES = ("create_task", "update_task", "complete_task", "delete_task", "create_reminder")
@@ -445,6 +486,11 @@ def _fixed_typos(text: str) -> str:
     return _ID_IN_WORDS.sub(lambda m: f"{m.group(1)} {_NUMBER_WORDS[m.group(2).lower()]}", text)
 
 
+def asks_about_the_agent(text: str) -> bool:
+    """An opinion or a capability question ("is it possible to share a project?"): chat."""
+    return bool(_ASKS_AN_OPINION.search(text)) and not _ID_RE.search(text)
+
+
 def is_undecided(text: str) -> bool:
     """Is the user still deciding ("should I mark task 5 done?"), so nothing may change?"""
     return bool(_UNDECIDED.search(text))
@@ -474,6 +520,8 @@ def _intent(clause: str) -> str | None:
         if pattern.search(unquoted):
             if name in _WRITES and _STATE_QUESTION.search(clause):
                 return "list_tasks"
+            if name == "complete_task" and _NOT_DONE.search(unquoted):
+                return None  # "I haven't finished the mural sketches yet, but I'm on it"
             if name == "delete_task" and _NEW_PRIORITY.search(unquoted):
                 return "update_task"  # "drop task 3 to low priority" keeps the task
             if name == "create_project" and _INTO_A_PROJECT.search(clause):
@@ -516,7 +564,9 @@ def is_in_scope(text: str, has_focus_task: bool = False) -> bool:
 
 
 _ASKS_AN_OPINION = re.compile(
-    r"\bin\s+your\s+(?:opinion|view)\b|\bdo\s+you\s+(?:think|reckon|recommend|prefer)\b"
+    r"^\s*(?:is\s+it\s+possible|is\s+there\s+a\s+way|do\s+you\s+support|does\s+(?:this|it)\s+"
+    r"(?:app\s+)?(?:support|let)|how\s+do\s+i|how\s+can\s+i|can\s+you\s+even|are\s+you\s+able)\b"
+    r"|\bin\s+your\s+(?:opinion|view)\b|\bdo\s+you\s+(?:think|reckon|recommend|prefer)\b"
     r"|\bwhat\s+do\s+you\s+think\b",
     _I,
 )
@@ -528,7 +578,11 @@ def _intent_is_strong(text: str) -> bool:
         r"\bremind|\bcomplete|\bfinish|\bdelete|\bremove|\breschedule|\bpostpone|\bmark\b|\bcalendar"
         r"|\bagenda|\bneed\s+to\b|\bhave\s+to\b|\bremember\s+to\b|\bjot\b|\bnote\s+down"
         # "yo add fix bike brakes": an imperative "add" that opens the message
-        r"|^\s*(?:(?:hey|hi|yo|ok(?:ay)?|pls|please)[\s,!]+)*add\s+(?!up\b|\d)[a-z]",
+        r"|^\s*(?:(?:hey|hi|yo|ok(?:ay)?|pls|please)[\s,!]+)*add\s+(?!up\b|\d)['\"‘“]?[a-z]"
+        r"|\b(?:tick|check|cross)\s+off\b|\bget\s+rid\s+of\b|\b(?:scrap|nix|ditch|bin)\b"
+        # "MOVE THE VAN MOT TO NEXT TUESDAY": moved to a date is a task being rescheduled
+        r"|\b(?:move|push|bump)\s+(?!(?:it|that|this)\b)[^.]{0,60}?\bto\s+(?:next\s+|this\s+)?"
+        r"(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|the\s+\d)",
         text,
         _I,
     )
@@ -542,6 +596,10 @@ def _calendar_args(clause: str, now: datetime) -> dict[str, Any]:
         return {"date": start.isoformat(), "days": 7}
     if re.search(r"\b(?:this\s+week|the\s+week|week)\b", clause, _I):
         return {"date": now.date().isoformat(), "days": 7 - now.weekday()}
+    if re.search(r"\b(?:this|the|next)\s+weekend\b", clause, _I) and (
+        weekend := find_when(clause, now)
+    ):
+        return {"date": weekend.value.date().isoformat(), "days": 2}
     span = re.search(r"\b(?:next|coming|following)\s+(\d{1,2})\s+days\b", clause, _I)
     if span:
         return {"days": int(span.group(1))}
@@ -639,11 +697,26 @@ _LOOKS_LIKE_A_TIME = re.compile(
 )
 
 
+# "Sign-ups close a week from Monday. Put a task in so I don't miss it": the clause before
+# says what the task is
+_ADD_IT_AS_A_TASK = re.compile(
+    r"^\s*(?:(?:please|pls|can\s+you|could\s+you)\s+)?(?:add|put|make|log|stick|turn)\s+"
+    r"(?:(?:it|this|that)\s+(?:in\s+|into\s+)?(?:as\s+)?(?:a\s+)?(?:task|to-?do)|a\s+task\s+in"
+    r"|(?:it|this|that)\s+(?:on|to)\s+(?:my|the)\s+(?:list|to-?dos?))\b",
+    _I,
+)
+
+
 def _inherit_actions(clauses: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
     """A clause that only names a task takes its neighbour's action: "delete #2 and #4",
     "both TASK-0001 and TASK-0003 are finished", "make task 4 low and task 1 urgent"."""
     merged: list[tuple[str, str | None]] = []
     for clause, intent in clauses:
+        lead = merged[-1] if merged else None
+        if lead and _ADD_IT_AS_A_TASK.search(clause) and not _ID_RE.search(lead[0]):
+            rest = _ADD_IT_AS_A_TASK.sub("", clause).strip(" ,.")
+            merged[-1] = (f"{lead[0]}, {rest}" if rest else lead[0], "create_task")
+            continue
         # "Next Monday 10am, remind me about TASK-0002": the lead-in is the reminder's time
         lead = merged[-1] if merged else None
         if (
@@ -756,6 +829,53 @@ def _earlier_task_named(calls: list[PlannedCall], clause: str) -> str | None:
     return f"${position + 1}"
 
 
+_NOTE_FOR_IT = re.compile(
+    r"^\s*(?:and\s+)?(?:add|put)\s+(?:a\s+)?(?:note|description|comment)\s*:", _I
+)
+
+
+def _fold_into_last_create(calls: list[PlannedCall], clause: str, now: datetime) -> None:
+    """A sentence after a create that only adds to it: a priority ("this can wait"), a
+    deadline ("Need them by saturday"), a description ("Description: ...")."""
+    last = next((c for c in reversed(calls) if c.name in ("create_task", "create_project")), None)
+    if last is None:
+        return
+    note = re.match(
+        r"^\s*(?:(?:and\s+)?(?:add|put)\s+(?:a\s+)?)?(?:description|notes?|details|comment)\s*:\s*(.+)$",
+        clause,
+        _I,
+    )
+    if note and "description" not in last.arguments:
+        last.arguments["description"] = note.group(1).strip(" .!?")
+        return
+    if last.name != "create_task":
+        return
+    priority = _priority(clause)
+    if priority and "priority" not in last.arguments:
+        last.arguments["priority"] = priority
+    when = find_when(clause, now)
+    needed_by = re.search(r"\b(?:need|needs|needed|by|due|before|deadline)\b", clause, _I)
+    if when is not None and needed_by and "due_date" not in last.arguments:
+        last.arguments["due_date"] = when.value.date().isoformat()
+
+
+def _both_named(known_tasks: dict[int, str], clause: str) -> list[int]:
+    """Two tasks named in one clause: "delete both of the Porto tasks", "I'm done with the stair
+    carpet quotes AND the boiler service"; [] unless each is named unambiguously."""
+    if not re.search(r"\bboth\b|\band\s+the\b", clause, _I):
+        return []
+    named = tasks_named(known_tasks, clause)
+    if re.search(r"\bboth\b", clause, _I) and len(named) == 2:
+        return sorted(named)
+    parts = re.split(r"\s+and\s+(?=the\b)", clause, maxsplit=1, flags=_I)
+    if len(parts) != 2:
+        return []
+    found = [tasks_named(known_tasks, part) for part in parts]
+    if any(len(ids) != 1 for ids in found) or found[0] == found[1]:
+        return []
+    return [next(iter(ids)) for ids in found]
+
+
 def _create_call(title: str, clause: str, when: When | None) -> PlannedCall:
     """One of several creates in a clause: its own "(high)", the clause's date and tags."""
     args: dict[str, Any] = {"title": title[0].upper() + title[1:]}
@@ -797,6 +917,8 @@ def plan(
         if numbered:  # "TASK-0002: that's been handled, mark it off": "it" is task 2 from here on
             focus_task_id, made_task = int(numbered.group(1)), False
         if intent is None:  # "don't delete task 2, just mark it done": "it" is still task 2
+            if made_task:  # "Add a task to reorganise the spice drawer. honestly this can wait"
+                _fold_into_last_create(result.calls, clause, now)
             continue
         when = find_when(clause, now)
         several = _listed_ids(clause)
@@ -813,17 +935,38 @@ def plan(
         ):  # "Mark 'Fix squeaky door' and 'Oil the bike chain' both done", after the lookup
             changes = _update_args(clause, now) if intent == "update_task" else {}
             result.calls += [PlannedCall(intent, {"task_id": i} | changes) for i in named_ids]
+        elif (
+            intent in _ACTIONS_ON_A_TASK
+            and known_tasks
+            and (both := _both_named(known_tasks, clause))
+        ):
+            changes = _update_args(clause, now) if intent == "update_task" else {}
+            result.calls += [PlannedCall(intent, {"task_id": i} | changes) for i in both]
         elif intent in ("complete_task", "delete_task", "update_task"):
             task_id = _task_id(clause, focus_task_id, made_task)
             if task_id is None and known_tasks:
                 named = tasks_named(known_tasks, clause)
                 task_id = next(iter(named)) if len(named) == 1 else None
-            if task_id is None and not (made_task and _REFERENCE_RE.search(clause)):
+                if task_id is not None:  # "bump the funding application ... remind me about it"
+                    focus_task_id, made_task = task_id, False
+            if (
+                task_id is None
+                and not (made_task and _REFERENCE_RE.search(clause))
+                and not (made_task and intent == "update_task" and _NOTE_FOR_IT.match(clause))
+            ):
                 result.calls.append(PlannedCall("list_tasks", {}))
                 result.question = "Which task do you mean? Tell me its number, like #3."
                 break
             arguments: dict[str, Any] = {} if task_id is None else {"task_id": task_id}
             creates = [c for c in result.calls if c.name == "create_task"]
+            if (
+                intent == "update_task"
+                and task_id is None
+                and creates
+                and _NOTE_FOR_IT.match(clause)
+            ):
+                _fold_into_last_create(result.calls, clause, now)  # "New task 'X'. Add a note: Y"
+                continue
             if intent == "update_task" and task_id is None and creates and (tags := _tags(clause)):
                 creates[-1].arguments["tags"] = tags  # "new task: order a filter. tag it pets"
                 continue

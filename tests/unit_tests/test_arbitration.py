@@ -128,7 +128,8 @@ async def test_a_disagreement_asks_the_model(
             ("create_reminder", {"remind_at": "6pm"}),
         )
     ]
-    result = await ask(agent, "ring the plumber, and shout at me about it at 6pm")
+    # in scope ("urgent"), but no pattern reads an action: the model is asked
+    result = await ask(agent, "ring the plumber, urgent, and shout at me about it at 6pm")
     assert result.tier == "primary" and result.model_calls == 1
     assert [c["name"] for c in result.tool_calls] == ["create_task", "create_reminder"]
 
@@ -141,9 +142,9 @@ async def test_rules_first_runs_a_whole_rule_plan_and_asks_the_model_only_withou
     result = await ask(agent, "add a task to buy stamps")
     assert result.model_calls == 0 and fake_models["primary"].prompts == []
     assert [c["arguments"]["title"] for c in result.tool_calls] == ["Buy stamps"]
-    # nothing the rules can read: the model plans
+    # in scope, but nothing the rules can read: the model plans
     fake_models["primary"].responses = [calls(("create_task", {"title": "ring the plumber"}))]
-    result = await ask(agent, "ring the plumber")
+    result = await ask(agent, "ring the plumber, it's urgent")
     assert result.model_calls >= 1 and result.json_checks[0]["tier"] == "primary"
 
 
@@ -225,3 +226,39 @@ async def test_no_write_the_request_did_not_ask_for(
         assert tasks()[3]["status"] == "pending"
     else:
         assert untouched(), tasks()
+
+
+@pytest.mark.parametrize(
+    ("text", "guess"),
+    [
+        ("thanks, that's perfect", {"create_task"}),
+        ("can you email Marta the minutes from last night's meeting?", {"create_reminder"}),
+        ("is it possible to share a project with my partner?", {"create_project"}),
+    ],
+)
+async def test_a_sure_classifier_alone_creates_nothing(
+    agent: Agent,
+    fake_models: dict[str, ScriptedChatModel],
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    guess: set[str],
+) -> None:
+    """Alone, the classifier may read an idiom for an action on a task, never a new thing:
+    the rules would have taken the whole message as its title (dev3: three such writes)."""
+    classifier(monkeypatch, guess)
+    result = await ask(agent, text)
+    assert result.tool_calls == [] and result.model_calls == 0
+    assert set(tasks()) == {1, 2, 3, 4, 5} and untouched()
+
+
+async def test_a_write_on_a_task_named_by_title_never_asks_the_model(
+    agent: Agent, fake_models: dict[str, ScriptedChatModel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rules look the task up themselves; before, a disagreeing classifier sent this to the
+    model, which wrote on a task it guessed."""
+    classifier(monkeypatch, {"list_tasks"})
+    fake_models["primary"].responses = [calls(("delete_task", {"task_id": 1}))]
+    result = await ask(agent, "push back the car insurance one to the 30th")
+    assert result.model_calls == 0 and fake_models["primary"].prompts == []
+    assert [c["name"] for c in result.tool_calls] == ["list_tasks", "update_task"]
+    assert tasks()[2]["due_date"] is not None and set(tasks()) == {1, 2, 3, 4, 5}

@@ -385,3 +385,102 @@ def test_more_of_the_same_list_is_a_second_list() -> None:
         ("list_tasks", {"status": "completed"}),
         ("list_tasks", {"status": "in_progress"}),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a sentence after a create adds to it
+        (
+            "Add a task to reorganise the spice drawer. honestly this can wait",
+            [("create_task", {"title": "Reorganise the spice drawer", "priority": "low"})],
+        ),
+        (
+            "New task 'Return the drone'. Add a note: the spare battery is in the blue box",
+            [
+                (
+                    "create_task",
+                    {
+                        "title": "Return the drone",
+                        "description": "the spare battery is in the blue box",
+                    },
+                )
+            ],
+        ),
+        (
+            "Make a task: print the choir programmes #church #volunteering",
+            [
+                (
+                    "create_task",
+                    {"title": "Print the choir programmes", "tags": ["church", "volunteering"]},
+                )
+            ],
+        ),
+        # the clause before "add it as a task" is the task
+        (
+            "the hoodie designs need to go to the print shop - add it as a task, it's important",
+            [
+                (
+                    "create_task",
+                    {
+                        "title": "Hoodie designs need to go to the print shop",
+                        "priority": "high",
+                    },
+                )
+            ],
+        ),
+        # "drop everything" is urgency, not a delete
+        (
+            "Drop everything. Create a task 'Call the kiln technician'",
+            [("create_task", {"title": "Call the kiln technician"})],
+        ),
+        (
+            "New project 'Advent swap' with three tasks: 'Buy gifts', 'Wrap them' and "
+            "'Drop off at Sanne's'",
+            [
+                ("create_project", {"name": "Advent swap"}),
+                ("create_task", {"title": "Buy gifts"}),
+                ("create_task", {"title": "Wrap them"}),
+                ("create_task", {"title": "Drop off at Sanne's"}),
+            ],
+        ),
+        (
+            "done with 1 and 3. what's left?",
+            [
+                ("complete_task", {"task_id": 1}),
+                ("complete_task", {"task_id": 3}),
+                ("list_tasks", {}),
+            ],
+        ),
+        # "I haven't finished" is no complete; questions with chatter after them still only look
+        ("is task 4 done yet? Sam says it is", [("list_tasks", {"status": "completed"})]),
+        ("I was going to ask you to delete the plumbing task but actually just leave it", []),
+    ],
+)
+def test_readings_tuned_on_dev3(text: str, expected: list[tuple[str, dict]]) -> None:
+    result = plan(text, NOW)
+    assert [(c.name, c.arguments) for c in result.calls] == expected
+
+
+def test_not_finished_and_in_progress_is_an_update_of_the_task_named() -> None:
+    known = {1: "Mural sketches", 2: "Buy paint"}
+    text = "I haven't finished the mural sketches yet, but I'm on it. put it as in progress"
+    result = plan(text, NOW, known_tasks=known)
+    assert [(c.name, c.arguments) for c in result.calls] == [
+        ("update_task", {"task_id": 1, "status": "in_progress"})
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["delete both of the Porto tasks", "I'm done with the Porto flights AND the hotel in Porto"],
+)
+def test_two_tasks_named_in_one_clause(text: str) -> None:
+    known = {1: "Porto flights", 2: "Buy stamps", 3: "Book the hotel in Porto"}
+    result = plan(text, NOW, known_tasks=known)
+    assert sorted(c.arguments["task_id"] for c in result.calls) == [1, 3]
+
+
+def test_questions_about_the_agent_are_chat() -> None:
+    assert not is_in_scope("is it possible to share a project with my partner?")
+    assert not is_in_scope("can you even delete tasks?")
