@@ -112,6 +112,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"[^.]*\b(?:tasks?(?![\s#:_-]*\d)|todos?|to-?dos?|to\s+do|"
             r"items|backlog|overdue|pending|outstanding|on\s+my\s+plate|list|stuff|things|still\s+open|"
             r"tagged|due|(?:high|urgent|low)[\s-]priority|not\s+started|done|finished|completed|"
+            r"in[\s-]progress|"
             r"left|remains|remaining)\b"
             r"|^\s*(?:please\s+)?(?:show|list|display)\s+(?:me\s+)?(?:everything|all)\b"
             r"|^\s*(?:please\s+)?(?:show|list|display)\s+(?:me\s+)?what'?s\s+in\b"
@@ -544,6 +545,8 @@ def detect_intents(text: str) -> list[str]:
         several: list[Any] = []
         if intent in _ACTIONS_ON_A_TASK:
             several = _listed_ids(clause) or _several_titles(clause)
+            if not several and not _ID_RE.search(clause) and _TWO_NAMED.search(clause):
+                several = [1, 2]  # "delete both of the Porto tasks": two, found by the lookup
         elif intent in ("create_task", "create_project"):
             several = _several_titles(clause)
         intents += [intent] * max(1, len(several))
@@ -635,7 +638,7 @@ def _update_args(clause: str, now: datetime) -> dict[str, Any]:
     args: dict[str, Any] = {}
     rename = re.search(
         r"\b(?:rename|retitle|call)\b.*?\bto\s+(.+)$|\b(?:call|name)\s+it\s+(.+)$"
-        r"|\bshould\s+be\s+(?:called|named)\s+(.+)$|\btitle\b.*?\bto\s+(.+)$",
+        r"|\bshould\s+be\s+(?:called|named)\s+(.+)$|\b(?:title|name)\b.*?\bto\s+(.+)$",
         clause,
         _I,
     )
@@ -674,7 +677,9 @@ _NOT_A_NAME = {
 
 def _stems(text: str) -> set[str]:
     """Content words, cut to five letters so "budget" meets "budgeting"."""
-    return {w[:5] for w in _CONTENT_WORD.findall(text.lower())} - {w[:5] for w in _NOT_A_NAME}
+    words = _CONTENT_WORD.findall(text.lower())
+    stems = (re.sub(r"(?<=\w{4})(?:ing|ed|es|s)$", "", w) for w in words)  # "packing" -> "pack"
+    return {w[:5] for w in stems} - {w[:5] for w in _NOT_A_NAME}
 
 
 def tasks_named(titles: dict[int, str], text: str) -> set[int]:
@@ -834,6 +839,9 @@ _NOTE_FOR_IT = re.compile(
 )
 
 
+_TWO_NAMED = re.compile(r"\bboth\b|\band\s+the\b", _I)
+
+
 def _fold_into_last_create(calls: list[PlannedCall], clause: str, now: datetime) -> None:
     """A sentence after a create that only adds to it: a priority ("this can wait"), a
     deadline ("Need them by saturday"), a description ("Description: ...")."""
@@ -859,21 +867,20 @@ def _fold_into_last_create(calls: list[PlannedCall], clause: str, now: datetime)
         last.arguments["due_date"] = when.value.date().isoformat()
 
 
-def _both_named(known_tasks: dict[int, str], clause: str) -> list[int]:
-    """Two tasks named in one clause: "delete both of the Porto tasks", "I'm done with the stair
-    carpet quotes AND the boiler service"; [] unless each is named unambiguously."""
-    if not re.search(r"\bboth\b|\band\s+the\b", clause, _I):
+def _both_named(known_tasks: dict[int, str], clause: str) -> list[tuple[int, str]]:
+    """Two tasks named in one clause, each with its part of the clause: "delete both of the
+    Porto tasks", "I'm done with the stair carpet quotes AND the boiler service"; [] unless
+    each is named unambiguously."""
+    if not _TWO_NAMED.search(clause):
         return []
+    parts = re.split(r"\s+and\s+(?=the\b)", clause, maxsplit=1, flags=_I)
+    found = [tasks_named(known_tasks, part) for part in parts]
+    if len(parts) == 2 and all(len(ids) == 1 for ids in found) and found[0] != found[1]:
+        return [(next(iter(ids)), part) for ids, part in zip(found, parts, strict=True)]
     named = tasks_named(known_tasks, clause)
     if re.search(r"\bboth\b", clause, _I) and len(named) == 2:
-        return sorted(named)
-    parts = re.split(r"\s+and\s+(?=the\b)", clause, maxsplit=1, flags=_I)
-    if len(parts) != 2:
-        return []
-    found = [tasks_named(known_tasks, part) for part in parts]
-    if any(len(ids) != 1 for ids in found) or found[0] == found[1]:
-        return []
-    return [next(iter(ids)) for ids in found]
+        return [(task_id, clause) for task_id in sorted(named)]
+    return []
 
 
 def _create_call(title: str, clause: str, when: When | None) -> PlannedCall:
@@ -917,7 +924,8 @@ def plan(
         if numbered:  # "TASK-0002: that's been handled, mark it off": "it" is task 2 from here on
             focus_task_id, made_task = int(numbered.group(1)), False
         if intent is None:  # "don't delete task 2, just mark it done": "it" is still task 2
-            if made_task:  # "Add a task to reorganise the spice drawer. honestly this can wait"
+            if made_task or (result.calls and result.calls[-1].name == "create_project"):
+                # "Add a task to reorganise the spice drawer. honestly this can wait"
                 _fold_into_last_create(result.calls, clause, now)
             continue
         when = find_when(clause, now)
@@ -940,8 +948,11 @@ def plan(
             and known_tasks
             and (both := _both_named(known_tasks, clause))
         ):
-            changes = _update_args(clause, now) if intent == "update_task" else {}
-            result.calls += [PlannedCall(intent, {"task_id": i} | changes) for i in both]
+            for named_id, part in both:  # "make the caterer email urgent and the bunting low"
+                changes = {}
+                if intent == "update_task":
+                    changes = _update_args(part, now) or _update_args(clause, now)
+                result.calls.append(PlannedCall(intent, {"task_id": named_id} | changes))
         elif intent in ("complete_task", "delete_task", "update_task"):
             task_id = _task_id(clause, focus_task_id, made_task)
             if task_id is None and known_tasks:

@@ -484,3 +484,19 @@ def test_two_tasks_named_in_one_clause(text: str) -> None:
 def test_questions_about_the_agent_are_chat() -> None:
     assert not is_in_scope("is it possible to share a project with my partner?")
     assert not is_in_scope("can you even delete tasks?")
+
+
+def test_each_of_two_tasks_gets_its_own_change() -> None:
+    known = {1: "Email the caterer", 2: "Buy bunting", 3: "Book the DJ"}
+    text = "make the caterer email urgent and the bunting low, no stress on that one"
+    result = plan(text, NOW, known_tasks=known)
+    assert [(c.name, c.arguments) for c in result.calls] == [
+        ("update_task", {"task_id": 1, "priority": "urgent"}),
+        ("update_task", {"task_id": 2, "priority": "low"}),
+    ]
+
+
+def test_a_title_is_matched_across_word_endings() -> None:
+    known = {1: "Pack for Porto", 2: "Renew railcard"}
+    result = plan("Porto trip is cancelled so bin the packing task", NOW, known_tasks=known)
+    assert [(c.name, c.arguments) for c in result.calls] == [("delete_task", {"task_id": 1})]
