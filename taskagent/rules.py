@@ -125,8 +125,9 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "delete_task",
         re.compile(
-            r"\b(?:delete|remove|drop(?!\s+everything)|trash|erase|scrap|get\s+rid\s+of|nuke|kill|nix|"
-            r"ditch|axe|discard|purge|bin|"
+            # "took out the trash", "empty the bin": nouns, not verbs
+            r"\b(?:delete|remove|drop(?!\s+everything)|(?<!the\s)(?<!my\s)trash|erase|scrap|get\s+rid\s+of|"
+            r"nuke|kill|nix|ditch|axe|discard|purge|(?<!the\s)(?<!my\s)bin|"
             r"wipe|cancel|(?:can|should)\s+be\s+(?:deleted|removed|binned|scrapped))\b"
             r"(?!\s+(?:it\s+)?to\s+(?:low|normal|medium))"
             r"|\btake\s+(?:it|that|this|#\d+|task\s*\d+)\s+off\b(?!\s+(?:hold|pause))"

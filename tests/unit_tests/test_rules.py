@@ -500,3 +500,12 @@ def test_a_title_is_matched_across_word_endings() -> None:
     known = {1: "Pack for Porto", 2: "Renew railcard"}
     result = plan("Porto trip is cancelled so bin the packing task", NOW, known_tasks=known)
     assert [(c.name, c.arguments) for c in result.calls] == [("delete_task", {"task_id": 1})]
+
+
+def test_the_trash_is_a_noun_not_a_delete() -> None:
+    """dev4 g112: "took out the trash ... mark both done" deleted both tasks."""
+    text = "Took out the trash and the recycling, mark both done."
+    assert "delete_task" not in detect_intents(text)
+    known = {1: "Take out the recycling", 2: "Take out the trash", 3: "Buy milk"}
+    assert all(c.name != "delete_task" for c in plan(text, NOW, known_tasks=known).calls)
+    assert [c.name for c in plan("trash task 3", NOW).calls] == ["delete_task"]
