@@ -12,6 +12,7 @@ planner arbitrates with and verify holds every write to.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from typing import Any
 
@@ -23,6 +24,9 @@ from graph.intents import IntentPrediction, load_classifier
 from graph.models import tier_gate
 from graph.state import State, latest_user_text
 from taskagent.rules import asks_about_the_agent, detect_intents, is_in_scope, is_undecided
+from taskagent.store import default_store
+
+log = logging.getLogger("taskagent.classify")
 
 EXPLICIT_CREATE = re.compile(
     r"\b(?:add|create|make|new|put|jot\s+down|log)\b(?:\s+(?:me|a|an|new|another|one))*\s+"
@@ -103,6 +107,12 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     agrees = guess is not None and set(intents) == set(guess.tools)
     vote = guess if confident and (overrules or agrees) else None
     in_scope = is_in_scope(text, has_focus_task=state.focus_task_id is not None)
+    if not in_scope and not asks_about_the_agent(text):
+        # no domain word: does it name one of the user's own tasks?
+        titles = await _open_task_titles(context.user)
+        in_scope = bool(titles) and is_in_scope(
+            text, has_focus_task=state.focus_task_id is not None, known_titles=titles
+        )
     if vote is not None and not intents and (vote.tools or in_scope):
         # the classifier reads idioms the patterns miss ("scrap the whole portuguese thing"),
         # but alone it adds nothing new: a create would take the whole message as its title
@@ -123,6 +133,15 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "classifier_guess": None if guess is None else sorted(guess.tools),
         "classifier_tools": None if vote is None else sorted(vote.tools),
     }
+
+
+async def _open_task_titles(user: str) -> dict[int, str]:
+    """The user's open task titles; none when the database cannot say (execute reports it)."""
+    try:
+        return await asyncio.to_thread(default_store().open_task_titles, user)
+    except Exception:  # a scope hint only: an outage must not turn into a stack trace here
+        log.warning("could not read task titles for the scope check", exc_info=True)
+        return {}
 
 
 async def _classifier_guess(text: str) -> IntentPrediction | None:

@@ -49,6 +49,8 @@ _SPLIT_RE = re.compile(
     rf"|(?:,|\s+[-–—])\s+(?=(?:just\s+|instead\s+|rather\s+)?{_POLITE}(?:{_CLAUSE_VERBS})\b)"
     # "delete #2 and #4", "make task 4 low and task 1 urgent": a second task, same action
     rf"|,?\s+and\s+(?=(?:task\s*#?\d|#\d|TASK-\d))"
+    # "add 'A' - no wait, make that 'B'", "... - actually I already have that one"
+    rf"|(?:,|\s+[-–—])\s+(?=(?:no[,\s]+)?(?:wait|actually|sorry|scratch\s+that)\b)"
     # "remind me at 9am to call the GP, and at 2pm to collect the passports"
     rf"|,?\s+and\s+(?=(?:again\s+)?(?:at|on)\s+\d)"
     # "... the mince pies 🎄 what's left?", "Done! show me the rest"
@@ -67,14 +69,19 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"comment)\s+(?:to|on)\s+(?:task|#|it|that|the\s)"
             r"|^\s*(?:and\s+)?(?:add|put)\s+(?:a\s+)?(?:note|description|comment)\s*:"
             r"|\b(?:change|set)\s+the\s+(?:name|title)\s+to\b"
-            r"|^\s*(?:please\s+)?make\s+the\s+[^.]{1,40}?\s+(?:urgent|high|low)(?:\s+priority)?\b",
+            r"|^\s*(?:please\s+)?make\s+the\s+[^.]{1,40}?\s+(?:urgent|high|low)(?:\s+priority)?\b"
+            # "make fixing the kitchen tap low priority", "make 'Send Mom flowers' due on May 10":
+            # an existing task given a priority or a date (a new one is "make a task ...")
+            r"|^\s*(?:please\s+)?make\s+(?!(?:a|an|new|another|me|it|this|that)\b)[^.,]{1,60}?\s+"
+            r"(?:(?:urgent|high|low|normal|medium|top)\s+priority|due\s+(?:on|by|for|this|next|\d))",
             _I,
         ),
     ),
     (
         "create_reminder",
         re.compile(
-            r"\bremind(?:er|ers)?\b|\b(?:remnd|remid|rmind)\b|\b(?:ping|nudge|alert)\s+me\b"
+            r"\breminders?\b|\bremind\b(?!\s+(?-i:[A-Z])[a-z]+\s+(?:about|to)\b)"
+            r"|\b(?:remnd|remid|rmind)\b|\b(?:ping|nudge|alert)\s+me\b"
             r"|\bgive\s+me\s+a\s+(?:nudge|shout|ping|buzz)\b",
             _I,
         ),
@@ -131,6 +138,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"wipe|cancel|(?:can|should)\s+be\s+(?:deleted|removed|binned|scrapped))\b"
             r"(?!\s+(?:it\s+)?to\s+(?:low|normal|medium))"
             r"|\btake\s+(?:it|that|this|#\d+|task\s*\d+)\s+off\b(?!\s+(?:hold|pause))"
+            r"|\btake\b[^.]{1,60}\boff\s+(?:my|the)\s+(?:list|to-?do|plate)\b"
             r"|\bget\b[^.]{0,30}\bout\s+of\s+here\b",
             _I,
         ),
@@ -139,11 +147,11 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "complete_task",
         re.compile(
             r"\b(?:complete|finish(?:ed)?|check\s+off|tick\s+off|wrap(?:ped)?\s+up|knock(?:ed)?\s+out|"
-            r"close\s+out|completed)\b|\bmark\b[^.]*\b(?:done|complete|finished)\b|\b(?:is|as|'s)\s+done\b"
+            r"close\s+out|completed)\b|\bmark\b[^.]*\b(?:done|complete|finished|fixed|sorted|handled)\b|:\s*(?:done|finished|completed?)\b|\b(?:is|as|'s)\s+done\b"
             r"|\bdone\s+with\b|\bi\s+did\b|\bhandled\b|\bsorted\b(?!\s+by)"
             r"|\bi'?ve\s+(?:already\s+)?done\s+(?:task\s*|#)?\d"
             r"|\bmark\s+(?:it|that|this)\s+off\b|\bclose\s+(?:it|that|this)\b"
-            r"|\bsent\s+off\b|\bover\s+the\s+line\b|\ball\s+done\b|\btick\b[^.]{0,40}\boff\b",
+            r"|\bsent\s+off\b|\bover\s+the\s+line\b|\ball\s+done\b|\b(?:tick|check|cross)\b[^.]{0,40}\boff\b",
             _I,
         ),
     ),
@@ -297,6 +305,13 @@ def _task_id(text: str, focus_task_id: int | None, made_task: bool = False) -> i
 _QUOTED_RE = re.compile(r"(?<!\w)[\"“'‘`]((?:[^\"”'’`]|(?<=\w)['’](?=\w)){2,200})[\"”'’`](?!\w)")
 
 
+def _quotes_blanked(text: str) -> str:
+    """``text`` with quoted titles blanked, same length: a date inside a title is the title's."""
+    return _QUOTED_RE.sub(
+        lambda m: m.group(0)[0] + " " * (len(m.group(0)) - 2) + m.group(0)[-1], text
+    )
+
+
 def _quoted(text: str) -> str | None:
     m = _QUOTED_RE.search(text)
     return m.group(1).strip() if m else None
@@ -320,7 +335,7 @@ _TRAILING_NOISE = re.compile(
     r"\s*(?:,?\s*\b(?:please|pls|thanks|thank\s+you|asap|for\s+me|to\s+my\s+list|on\s+my\s+list|"
     r"to\s+the\s+list|as\s+a\s+task|with\s+(?:an?\s+)?(?:urgent|high|low|normal|medium)\s+priority|"
     r"(?:urgent|high|low|normal|medium)[- ]priority|priority\s+(?:urgent|high|low|normal|medium)|"
-    r"it'?s\s+(?:urgent|important)|it\s+is\s+(?:urgent|important)|urgently|due|by|on|at|before|for))+[.!?]*$",
+    r"it'?s\s+(?:urgent|important)|it\s+is\s+(?:urgent|important)|urgently|due|by|on|at|before|for))+\s*[.!?]*$",
     _I,
 )
 
@@ -530,8 +545,10 @@ def _intent(clause: str) -> str | None:
                 return "create_task"  # "create 'X' in the Wedding Prep project"
             # "show my completed tasks" is a list, "what's on my calendar" a calendar
             return name
-    if _STATE_QUESTION.search(clause) and _DOMAIN_RE.search(clause):
-        return "list_tasks"  # "is task 3 done?"
+    if _STATE_QUESTION.search(clause) and (
+        _DOMAIN_RE.search(clause) or re.search(r"\b(?:yet|already|ever)\b", clause, _I)
+    ):
+        return "list_tasks"  # "is task 3 done?", "did I RSVP to Priya's wedding yet?"
     return None
 
 
@@ -551,18 +568,30 @@ def detect_intents(text: str) -> list[str]:
         elif intent in ("create_task", "create_project"):
             several = _several_titles(clause)
         intents += [intent] * max(1, len(several))
-        if intent == "list_tasks" and _ALSO_CALENDAR.search(clause):
+        if intent == "list_tasks" and _also_calendar(clause):
             intents.append("get_calendar")
     return intents
 
 
-def is_in_scope(text: str, has_focus_task: bool = False) -> bool:
-    """Is this message about tasks, projects, reminders or the calendar?"""
+def is_in_scope(
+    text: str, has_focus_task: bool = False, known_titles: dict[int, str] | None = None
+) -> bool:
+    """Is this message about tasks, projects, reminders or the calendar?
+
+    ``known_titles`` (the user's open tasks) bring a request into scope that names one of
+    them with a clear action or a question about it ("Paid the plumber, tick that off",
+    "did I RSVP to Priya's wedding yet?"); a bare statement ("the plumber came and sorted
+    the leak") stays chat.
+    """
     text = _fixed_typos(text)
     if _ASKS_AN_OPINION.search(text) and not _ID_RE.search(text):
         return False  # "is a to-do list better on paper, in your opinion?" is chat
     if _DOMAIN_RE.search(text) or (detect_intents(text) and _intent_is_strong(text)):
         return True
+    if known_titles and names_a_known_task(known_titles, text):
+        intents = detect_intents(text)
+        if intents and (set(intents) <= {"list_tasks"} or _intent_is_strong(text)):
+            return True
     # "make it urgent" / "mark that done" continue the conversation about a task.
     return has_focus_task and bool(_REFERENCE_RE.search(text)) and bool(detect_intents(text))
 
@@ -583,7 +612,8 @@ def _intent_is_strong(text: str) -> bool:
         r"|\bagenda|\bneed\s+to\b|\bhave\s+to\b|\bremember\s+to\b|\bjot\b|\bnote\s+down"
         # "yo add fix bike brakes": an imperative "add" that opens the message
         r"|^\s*(?:(?:hey|hi|yo|ok(?:ay)?|pls|please)[\s,!]+)*add\s+(?!up\b|\d)['\"‘“]?[a-z]"
-        r"|\b(?:tick|check|cross)\s+off\b|\bget\s+rid\s+of\b|\b(?:scrap|nix|ditch|bin)\b"
+        r"|\b(?:tick|check|cross)\s+(?:(?:it|that|this|them|both)\s+(?:one\s+)?)?off\b"
+        r"|\b(?:push|move|bump)\b[^.]{0,60}?\b(?:back|forward)\b|\bget\s+rid\s+of\b|\b(?:scrap|nix|ditch|bin)\b"
         # "MOVE THE VAN MOT TO NEXT TUESDAY": moved to a date is a task being rescheduled
         r"|\b(?:move|push|bump)\s+(?!(?:it|that|this)\b)[^.]{0,60}?\bto\s+(?:next\s+|this\s+)?"
         r"(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|the\s+\d)",
@@ -644,7 +674,8 @@ def _update_args(clause: str, now: datetime) -> dict[str, Any]:
         _I,
     )
     if rename:
-        title = _quoted(clause) or next(g for g in rename.groups() if g)
+        new_name = next(g for g in rename.groups() if g)  # "rename 'A' to 'B'": B
+        title = _quoted(new_name) or new_name
         args["title"] = title.strip(" .!?'\"")
     note = re.search(r"\b(?:note|description|comment)\b[^:]*:\s*(.+)$", clause, _I) or re.search(
         r"\b(?:note|description|comment)\b.*?\b(?:saying|that\s+says|reading|:|to)\s*(.+)$",
@@ -676,11 +707,41 @@ _NOT_A_NAME = {
 }
 
 
+# "Paid the plumber": the past of a verb names the task "Pay the plumber"
+_IRREGULAR = {
+    **{"paid": "pay", "bought": "buy", "sent": "send", "wrote": "write", "written": "write"},
+    **{"made": "make", "took": "take", "taken": "take", "got": "get", "gotten": "get"},
+    **{"did": "do", "done": "do", "went": "go", "gone": "go", "brought": "bring"},
+    **{"sold": "sell", "told": "tell", "rang": "ring", "rung": "ring", "fed": "feed"},
+    **{"found": "find", "built": "build", "taught": "teach", "caught": "catch"},
+    **{"spoke": "speak", "spoken": "speak", "chose": "choose", "chosen": "choose"},
+}
+
+
+def _stem(word: str) -> str:
+    word = _IRREGULAR.get(word, word)
+    word = re.sub(r"(?<=\w{3})(?:ing|ed)$|(?<=\w{4})(?:es|s)$", "", word)  # "mowing" -> "mow"
+    word = re.sub(r"([b-df-hj-np-tv-z])\1$", r"\1", word)  # "wrapped" -> "wrapp" -> "wrap"
+    # "chasing" -> "chas" meets "chase"; cut to five letters so "budget" meets "budgeting"
+    return re.sub(r"(?<=\w{3})e$", "", word)[:5]
+
+
 def _stems(text: str) -> set[str]:
-    """Content words, cut to five letters so "budget" meets "budgeting"."""
-    words = _CONTENT_WORD.findall(text.lower())
-    stems = (re.sub(r"(?<=\w{4})(?:ing|ed|es|s)$", "", w) for w in words)  # "packing" -> "pack"
-    return {w[:5] for w in stems} - {w[:5] for w in _NOT_A_NAME}
+    """Content words, stemmed, so "Paid the plumber" names "Pay the plumber"."""
+    return {_stem(w) for w in _CONTENT_WORD.findall(text.lower())} - _NOT_A_NAME_STEMS
+
+
+_NOT_A_NAME_STEMS = {_stem(w) for w in _NOT_A_NAME}
+
+
+def names_a_known_task(titles: dict[int, str], text: str) -> bool:
+    """Does ``text`` name one of these tasks (two of its words, or all of a one-word title)?"""
+    wanted = _stems(text)
+    for title in titles.values():
+        shared = len(_stems(title) & wanted)
+        if shared >= 2 or (shared and shared == len(_stems(title))):
+            return True
+    return False
 
 
 def tasks_named(titles: dict[int, str], text: str) -> set[int]:
@@ -693,6 +754,13 @@ def tasks_named(titles: dict[int, str], text: str) -> set[int]:
 
 _ACTIONS_ON_A_TASK = ("complete_task", "delete_task", "update_task")
 _ALSO_CALENDAR = re.compile(r"\b(?:meetings?|events?|appointments?|calendar)\b", _I)
+
+
+def _also_calendar(clause: str) -> bool:
+    """A list that asks for meetings too; not "did I book the dentist appointment yet?"."""
+    return bool(_ALSO_CALENDAR.search(clause)) and not _STATE_QUESTION.search(clause)
+
+
 _PARENTHESISED_PRIORITY = re.compile(r"^\s*\((urgent|high|low|normal|medium)(?:\s+priority)?\)", _I)
 
 
@@ -717,6 +785,15 @@ def _inherit_actions(clauses: list[tuple[str, str | None]]) -> list[tuple[str, s
     """A clause that only names a task takes its neighbour's action: "delete #2 and #4",
     "both TASK-0001 and TASK-0003 are finished", "make task 4 low and task 1 urgent"."""
     merged: list[tuple[str, str | None]] = []
+    # "the homework is in progress - wait no, it's actually finished": the first is taken back
+    clauses = [
+        (clause, None)
+        if i + 1 < len(clauses)
+        and _RETRACTS.match(clauses[i + 1][0])
+        and not any(_QUOTED_RE.search(later) for later, _ in clauses[i + 1 : i + 3])
+        else (clause, intent)
+        for i, (clause, intent) in enumerate(clauses)
+    ]
     for clause, intent in clauses:
         lead = merged[-1] if merged else None
         if lead and _ADD_IT_AS_A_TASK.search(clause) and not _ID_RE.search(lead[0]):
@@ -734,7 +811,10 @@ def _inherit_actions(clauses: list[tuple[str, str | None]]) -> list[tuple[str, s
                 _LOOKS_LIKE_A_TIME.search(lead[0])  # not "hey, add milk"
                 # "the fence painting task - mark it as done", "I don't need the parking
                 # permit one anymore, just delete that task": "it" is the task named before
-                or (_REFERENCE_RE.search(clause) and intent in _ACTIONS_ON_A_TASK)
+                or (
+                    (_REFERENCE_RE.search(clause) or re.search(r"\b(?:them|both)\b", clause, _I))
+                    and intent in _ACTIONS_ON_A_TASK
+                )
             )
         ):
             merged[-1] = (f"{lead[0]}, {clause}", intent)
@@ -840,7 +920,22 @@ _NOTE_FOR_IT = re.compile(
 )
 
 
-_TWO_NAMED = re.compile(r"\bboth\b|\band\s+the\b", _I)
+# "both", "X and the Y", "the gym locker and gym induction tasks"
+# "no wait, make that 'Text the plumber'": the title just given is replaced
+_CORRECTION = re.compile(
+    r"^\s*(?:no[,\s]+)?(?:wait|sorry|actually|scratch\s+that|i\s+mean)\b[,\s]*"
+    r"(?:(?:no[,\s]+)?(?:make|call|change)\s+(?:that|it)(?:\s+to)?\b|(?:it\s+should\s+be))",
+    _I,
+)
+_RETRACTS = re.compile(
+    r"^\s*(?:no[,\s]+wait|wait[,\s]+no|scratch\s+that|sorry[,\s]+no|no[,\s]+no)\b", _I
+)
+_ALREADY_HAVE = re.compile(
+    r"\b(?:i\s+)?already\s+(?:have|got)\s+(?:that|it|this)(?:\s+one)?\b"
+    r"|\b(?:that|it)(?:\s+one)?\s+(?:already\s+exists|is\s+already\s+(?:there|on\s+(?:my|the)\s+list))",
+    _I,
+)
+_TWO_NAMED = re.compile(r"\bboth\b|\band\s+the\b|\band\s+[^.,]{2,40}\btasks\b", _I)
 
 
 def _fold_into_last_create(calls: list[PlannedCall], clause: str, now: datetime) -> None:
@@ -875,6 +970,8 @@ def _both_named(known_tasks: dict[int, str], clause: str) -> list[tuple[int, str
     if not _TWO_NAMED.search(clause):
         return []
     parts = re.split(r"\s+and\s+(?=the\b)", clause, maxsplit=1, flags=_I)
+    if len(parts) == 1 and re.search(r"\btasks\b", clause, _I):
+        parts = re.split(r"\s+and\s+", clause, maxsplit=1, flags=_I)
     found = [tasks_named(known_tasks, part) for part in parts]
     if len(parts) == 2 and all(len(ids) == 1 for ids in found) and found[0] != found[1]:
         return [(next(iter(ids)), part) for ids, part in zip(found, parts, strict=True)]
@@ -882,6 +979,15 @@ def _both_named(known_tasks: dict[int, str], clause: str) -> list[tuple[int, str
     if re.search(r"\bboth\b", clause, _I) and len(named) == 2:
         return [(task_id, clause) for task_id in sorted(named)]
     return []
+
+
+def _own_when(title: str, titles: list[str], clause: str, now: datetime) -> When | None:
+    """The date written right after this title, before the next one ("'A' due September 1
+    and 'B' due September 14"); None when the clause gives one date for all."""
+    start = clause.find(title) + len(title)
+    later = [clause.find(t, start) for t in titles if clause.find(t, start) > start]
+    segment = clause[start : min(later, default=len(clause))]
+    return find_when(_quotes_blanked(segment), now)
 
 
 def _create_call(title: str, clause: str, when: When | None) -> PlannedCall:
@@ -921,6 +1027,23 @@ def plan(
     if intent is not None:
         clauses = [(text, intent)]
     for position, (clause, intent) in enumerate(clauses):
+        creates = [c for c in result.calls if c.name == "create_task"]
+        if creates and _CORRECTION.match(clause) and (new_title := _quoted(clause)):
+            creates[-1].arguments["title"] = new_title  # "add 'A' - no wait, make that 'B'"
+            continue
+        if creates and _ALREADY_HAVE.search(clause):
+            # "add 'Order birthday cake' - actually I already have that one. Remind me about
+            # it Thursday": no new task; "it" is the one they have
+            retracted = creates[-1]
+            result.calls.remove(retracted)
+            made_task = False
+            named = tasks_named(known_tasks or {}, str(retracted.arguments["title"]))
+            if len(named) != 1:
+                result.calls.append(PlannedCall("list_tasks", {}))
+                result.question = "Which task do you mean? Tell me its number, like #3."
+                break
+            focus_task_id = next(iter(named))
+            continue
         numbered = _ID_RE.search(clause) or _BARE_ID_RE.search(clause)
         if numbered:  # "TASK-0002: that's been handled, mark it off": "it" is task 2 from here on
             focus_task_id, made_task = int(numbered.group(1)), False
@@ -929,7 +1052,7 @@ def plan(
                 # "Add a task to reorganise the spice drawer. honestly this can wait"
                 _fold_into_last_create(result.calls, clause, now)
             continue
-        when = find_when(clause, now)
+        when = find_when(_quotes_blanked(clause), now)  # "add 'Pick next month's book'"
         several = _listed_ids(clause)
         if intent in ("complete_task", "delete_task", "update_task") and len(several) >= 2:
             changes = _update_args(clause, now) if intent == "update_task" else {}
@@ -992,7 +1115,10 @@ def plan(
                 arguments |= changes
             result.calls.append(PlannedCall(intent, arguments))
         elif intent == "create_task" and len(titles := _several_titles(clause)) >= 2:
-            result.calls += [_create_call(title, clause, when) for title in titles]
+            result.calls += [
+                _create_call(title, clause, _own_when(title, titles, clause, now) or when)
+                for title in titles
+            ]
             made_task = True
         elif intent == "create_project" and len(names := _several_titles(clause)) >= 2:
             result.calls += [PlannedCall("create_project", {"name": name}) for name in names]
@@ -1044,7 +1170,7 @@ def plan(
             result.calls.append(PlannedCall("create_reminder", reminder))
         elif intent == "list_tasks":
             result.calls.append(PlannedCall("list_tasks", _list_args(clause, now)))
-            if _ALSO_CALENDAR.search(clause):  # "what tasks and meetings do I have today?"
+            if _also_calendar(clause):  # "what tasks and meetings do I have today?"
                 result.calls.append(PlannedCall("get_calendar", _calendar_args(clause, now)))
         elif intent == "get_calendar":
             result.calls.append(PlannedCall("get_calendar", _calendar_args(clause, now)))

@@ -214,6 +214,22 @@ class TaskStore:
             task = session.get(Task, task_id)
             return task_dict(task) if task is not None and task.owner_id == user_id else None
 
+    def open_task_titles(self, username: str, limit: int = 500) -> dict[int, str]:
+        """The titles of a user's open tasks (id -> title); none for an unknown user.
+
+        Read-only: classify uses it to tell "tick off paying the plumber" (one of your
+        tasks) from chat, and must not create an account to do so.
+        """
+        with self.session() as session:
+            rows = session.execute(
+                select(Task.id, Task.title)
+                .join(User, User.id == Task.owner_id)
+                .where(User.username == username.strip(), Task.status != "completed")
+                .order_by(Task.id.desc())
+                .limit(limit)
+            )
+            return {task_id: title for task_id, title in rows}
+
     def count_rows(self) -> dict[str, int]:
         """Row counts per table; tests use it to prove that bad input changed nothing."""
         from sqlalchemy import func

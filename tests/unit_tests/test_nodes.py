@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from graph.builder import graph
 from graph.context import Context
 from graph.state import State
 from nodes.respond import describe_result
+from taskagent.store import default_store
+from taskagent.tools import run_tool, validate_call
 from tests.conftest import NOW
 from tests.fakes import ScriptedChatModel, bad_json, calls
 
@@ -38,6 +41,23 @@ def human(text: str, **fields: Any) -> State:
 async def test_classify_declines_out_of_scope_requests() -> None:
     out = await run_node("classify", human("What's the weather in Paris?"))
     assert out["route"] == "decline" and "tasks" in out["notice"]
+
+
+async def test_classify_hears_a_request_that_names_one_of_your_tasks() -> None:
+    """No domain word: the user's own task titles (read-only) bring it into scope."""
+    text = "Did I pay the window cleaner yet?"
+    assert (await run_node("classify", human(text), user="ana"))["route"] == "decline"
+    store = default_store()
+    store.ensure_user("bo")
+    before = store.count_rows()
+    now = datetime.fromisoformat(NOW)
+    task = validate_call("create_task", {"title": "Pay the window cleaner"}, now)
+    run_tool(store, store.ensure_user("ana"), "create_task", task, now)
+    assert (await run_node("classify", human(text), user="ana"))["route"] == "plan"
+    # someone else's task does not count, and looking creates no account
+    assert (await run_node("classify", human(text), user="bo"))["route"] == "decline"
+    assert (await run_node("classify", human(text), user="cy"))["route"] == "decline"
+    assert store.count_rows()["users"] == before["users"] + 1
 
 
 async def test_classify_routes_task_requests_to_plan_with_their_intents() -> None:

@@ -509,3 +509,87 @@ def test_the_trash_is_a_noun_not_a_delete() -> None:
     known = {1: "Take out the recycling", 2: "Take out the trash", 3: "Buy milk"}
     assert all(c.name != "delete_task" for c in plan(text, NOW, known_tasks=known).calls)
     assert [c.name for c in plan("trash task 3", NOW).calls] == ["delete_task"]
+
+
+def test_a_request_naming_one_of_your_tasks_is_in_scope() -> None:
+    """No domain word, but one of the user's own tasks, with a clear action or a question."""
+    known = {1: "Pay the window cleaner", 2: "Book Mia's dentist appointment"}
+    assert not is_in_scope("did I book Mia's dentist appointment yet?")
+    assert is_in_scope("did I book Mia's dentist appointment yet?", known_titles=known)
+    assert is_in_scope("Push the window cleaner back a day", known_titles=known)
+    # a statement about the world is chat, even when it names a task
+    assert not is_in_scope("The window cleaner came round and sorted it", known_titles=known)
+    assert not is_in_scope("did I pay the plumber yet?", known_titles={1: "Buy milk"})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Paid the window cleaner, you can check that one off.", [("complete_task", 1)]),
+        ("Chasing the Harlow invoice is sorted, tick it off", [("complete_task", 2)]),
+        ("Water the ferns: done", [("complete_task", 3)]),
+        ("Mark the Harlow invoice as fixed", [("complete_task", 2)]),
+        ("Take the fern watering off my list", [("delete_task", 3)]),
+        ("Watered and fed the ferns - tick both off", [("complete_task", 3), ("complete_task", 4)]),
+    ],
+)
+def test_actions_on_tasks_named_in_other_words(text: str, expected: list[tuple[str, int]]) -> None:
+    known = {1: "Pay the window cleaner", 2: "Chase Harlow invoice", 3: "Water the ferns"}
+    known[4] = "Feed the ferns"
+    result = plan(text, NOW, known_tasks=known)
+    assert [(c.name, c.arguments["task_id"]) for c in result.calls] == expected
+
+
+def test_make_an_existing_task_a_priority_or_a_date_is_an_update() -> None:
+    for text in ("Make renewing the passport high priority", "Make 'Renew passport' due on May 3"):
+        assert detect_intents(text) == ["update_task"], text
+    result = plan("Make 'Renew passport' due on May 3", NOW, known_tasks={7: "Renew passport"})
+    assert [(c.name, c.arguments) for c in result.calls] == [
+        ("update_task", {"task_id": 7, "due_date": "2027-05-03"})
+    ]
+    assert detect_intents("make a task to renew the passport due Friday") == ["create_task"]
+
+
+def test_a_corrected_title_replaces_the_first() -> None:
+    result = plan("Add 'Ring the vet' - no wait, make that 'Email the vet'", NOW)
+    assert [(c.name, c.arguments) for c in result.calls] == [
+        ("create_task", {"title": "Email the vet"})
+    ]
+
+
+def test_a_task_they_already_have_is_not_created_again() -> None:
+    text = (
+        "Add 'Renew passport' - actually I already have that one. Remind me about it Friday at 9am"
+    )
+    first = plan(text, NOW)
+    assert [c.name for c in first.calls] == ["list_tasks"] and first.question
+    after = plan(text, NOW, known_tasks={4: "Buy milk", 7: "Renew passport"})
+    assert [(c.name, c.arguments.get("task_id")) for c in after.calls] == [("create_reminder", 7)]
+
+
+def test_dates_belong_to_their_own_titles() -> None:
+    result = plan(
+        "Add 'Plan next month's menu' due the 15th and 'Book the venue' due the 20th", NOW
+    )
+    assert [c.arguments.get("due_date") for c in result.calls] == ["2026-12-15", "2026-11-20"]
+
+
+def test_rename_takes_the_second_quoted_title() -> None:
+    result = plan("Rename 'Wash car' to 'Wash and wax the car'", NOW, known_tasks={3: "Wash car"})
+    assert [(c.name, c.arguments) for c in result.calls] == [
+        ("update_task", {"task_id": 3, "title": "Wash and wax the car"})
+    ]
+
+
+def test_reminding_someone_else_is_a_task() -> None:
+    assert detect_intents("Make a note to remind Jo about the deposit") == ["create_task"]
+    assert detect_intents("remind me about the deposit tomorrow") == ["create_reminder"]
+
+
+def test_two_tasks_named_before_the_word_tasks() -> None:
+    known = {1: "Cancel gym membership", 3: "Renew gym locker", 4: "Book gym induction"}
+    result = plan("Delete the gym locker and gym induction tasks", NOW, known_tasks=known)
+    assert [(c.name, c.arguments["task_id"]) for c in result.calls] == [
+        ("delete_task", 3),
+        ("delete_task", 4),
+    ]
