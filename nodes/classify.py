@@ -12,7 +12,6 @@ planner arbitrates with and verify holds every write to.
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from typing import Any
 
@@ -21,12 +20,10 @@ from langgraph.types import Overwrite
 
 from graph.context import Context
 from graph.intents import IntentPrediction, load_classifier
+from graph.known_tasks import open_task_titles
 from graph.models import tier_gate
 from graph.state import State, latest_user_text
 from taskagent.rules import asks_about_the_agent, detect_intents, is_in_scope, is_undecided
-from taskagent.store import default_store
-
-log = logging.getLogger("taskagent.classify")
 
 EXPLICIT_CREATE = re.compile(
     r"\b(?:add|create|make|new|put|jot\s+down|log)\b(?:\s+(?:me|a|an|new|another|one))*\s+"
@@ -109,7 +106,7 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     in_scope = is_in_scope(text, has_focus_task=state.focus_task_id is not None)
     if not in_scope and not asks_about_the_agent(text):
         # no domain word: does it name one of the user's own tasks?
-        titles = await _open_task_titles(context.user)
+        titles = await open_task_titles(context.user)
         in_scope = bool(titles) and is_in_scope(
             text, has_focus_task=state.focus_task_id is not None, known_titles=titles
         )
@@ -133,15 +130,6 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "classifier_guess": None if guess is None else sorted(guess.tools),
         "classifier_tools": None if vote is None else sorted(vote.tools),
     }
-
-
-async def _open_task_titles(user: str) -> dict[int, str]:
-    """The user's open task titles; none when the database cannot say (execute reports it)."""
-    try:
-        return await asyncio.to_thread(default_store().open_task_titles, user)
-    except Exception:  # a scope hint only: an outage must not turn into a stack trace here
-        log.warning("could not read task titles for the scope check", exc_info=True)
-        return {}
 
 
 async def _classifier_guess(text: str) -> IntentPrediction | None:

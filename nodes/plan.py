@@ -20,6 +20,7 @@ from langgraph.runtime import Runtime
 from graph import models
 from graph.context import Context
 from graph.grounding import created_ids, grounded_tools, looked_up, named_tasks, request_ids
+from graph.known_tasks import open_task_titles
 from graph.prompts import CONTINUE_PROMPT, REPAIR_PROMPT, system_prompt
 from graph.state import State, latest_user_text, requested_writes_left
 from taskagent import rules
@@ -40,11 +41,17 @@ def build_prompt(state: State, context: Context) -> list[BaseMessage]:
     return prompt
 
 
-def rule_based_message(state: State, context: Context, intent: str | None = None) -> AIMessage:
+def rule_based_message(
+    state: State,
+    context: Context,
+    intent: str | None = None,
+    open_tasks: dict[int, str] | None = None,
+) -> AIMessage:
     """The emergency tier: the deterministic planner, shaped like a model's reply.
 
     After a lookup this turn, a task named by its title is matched against the lookup's
-    results; ``intent`` reads the message as that one action (the classifier's reading).
+    results; ``intent`` reads the message as that one action (the classifier's reading);
+    ``open_tasks`` links a reminder to the open task its message names.
     """
     result = rules.plan(
         latest_user_text(state),
@@ -52,6 +59,7 @@ def rule_based_message(state: State, context: Context, intent: str | None = None
         state.focus_task_id,
         intent=intent,
         known_tasks=looked_up(state.tool_results) or None,
+        open_tasks=open_tasks,
     )
     # Taking over mid-chain: do not repeat what an earlier tier already did this turn.
     done = {
@@ -90,7 +98,9 @@ def tools_for(state: State, now: datetime | None = None) -> list[dict[str, Any]]
     return grounded_tools(openai_tools(), request, allowed, ids, now)
 
 
-def agreed_rule_plan(state: State, context: Context) -> tuple[AIMessage, str] | None:
+def agreed_rule_plan(
+    state: State, context: Context, open_tasks: dict[int, str] | None = None
+) -> tuple[AIMessage, str] | None:
     """The rule plan, and why, when the arbitration trusts it without asking the model.
 
     * the intent classifier picks exactly the tools the rules call: two independent
@@ -113,7 +123,7 @@ def agreed_rule_plan(state: State, context: Context) -> tuple[AIMessage, str] | 
     ):
         return None
     guess = set(state.classifier_guess)
-    draft = rule_based_message(state, context)
+    draft = rule_based_message(state, context, open_tasks=open_tasks)
     names = {call["name"] for call in draft.tool_calls}
     if is_lookup(draft):  # by title: agree on the write, then look the task up
         names = set(state.intents)
@@ -143,7 +153,7 @@ def agreed_rule_plan(state: State, context: Context) -> tuple[AIMessage, str] | 
     reading = set(rules.detect_intents(latest_user_text(state)))
     # only where the patterns read nothing, or just the word "task" as "add a task"
     if len(sure) == 1 and reading != sure and reading <= {"create_task"}:
-        draft = rule_based_message(state, context, intent=next(iter(sure)))
+        draft = rule_based_message(state, context, next(iter(sure)), open_tasks)
         names = {call["name"] for call in draft.tool_calls}
         if (names == sure and not draft.content) or is_lookup(draft):
             return draft, "the classifier's action, the rules' arguments"
@@ -155,7 +165,13 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     context = runtime.context or Context()
     # A repair re-asks within the same round; a new round spends one step.
     steps_left = state.steps_left - (0 if state.verify_error else 1)
-    if state.tier != "emergency" and (agreed := agreed_rule_plan(state, context)) is not None:
+    open_tasks = None
+    if "create_reminder" in state.intents and not state.scratch:
+        open_tasks = await open_task_titles(context.user)  # a reminder may be about one
+    if (
+        state.tier != "emergency"
+        and (agreed := agreed_rule_plan(state, context, open_tasks)) is not None
+    ):
         draft, reason = agreed
         return {
             "draft": draft,
@@ -166,7 +182,7 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             "question": None,
         }
     if state.tier == "emergency":
-        draft = rule_based_message(state, context)
+        draft = rule_based_message(state, context, open_tasks=open_tasks)
         return {
             "draft": draft,
             "steps_left": steps_left,

@@ -139,7 +139,10 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"(?!\s+(?:it\s+)?to\s+(?:low|normal|medium))"
             r"|\btake\s+(?:it|that|this|#\d+|task\s*\d+)\s+off\b(?!\s+(?:hold|pause))"
             r"|\btake\b[^.]{1,60}\boff\s+(?:my|the)\s+(?:list|to-?do|plate)\b"
-            r"|\bget\b[^.]{0,30}\bout\s+of\s+here\b",
+            r"|\bget\b[^.]{0,30}\bout\s+of\s+here\b"
+            # "forget the login docs task": not "don't forget the dentist task"
+            r"|^\s*(?:(?:oh|ok|okay|just|actually|so)[,\s]+)*forget\s+(?:about\s+)?(?:the|that|this|my)\b"
+            r"[^.,]{0,60}\btask\b",
             _I,
         ),
     ),
@@ -744,6 +747,18 @@ def names_a_known_task(titles: dict[int, str], text: str) -> bool:
     return False
 
 
+def _task_the_message_is_about(titles: dict[int, str], message: str) -> int | None:
+    """The one task whose title says what the reminder's message says (two words or more,
+    one contained in the other: "the swim kit" is "Pack Leo's swim kit"); else None."""
+    said = _stems(message)
+    found = [
+        task_id
+        for task_id, title in titles.items()
+        if len(said & (words := _stems(title))) >= 2 and (said <= words or words <= said)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
 def tasks_named(titles: dict[int, str], text: str) -> set[int]:
     """The tasks (id -> title) whose titles ``text`` names best; none if it names none."""
     wanted = _stems(text)
@@ -1013,12 +1028,14 @@ def plan(
     focus_task_id: int | None = None,
     intent: str | None = None,
     known_tasks: dict[int, str] | None = None,
+    open_tasks: dict[int, str] | None = None,
 ) -> Plan:
     """Read ``text`` into tool calls, resolving "it" to ``focus_task_id``.
 
     ``intent`` reads the whole message as that one action (the intent classifier's
     reading of an idiom the patterns miss); ``known_tasks`` (id -> title, from a lookup)
-    resolves a task named by its title.
+    resolves a task named by its title; ``open_tasks`` (the user's open tasks) links a
+    reminder whose message is one of them to that task.
     """
     result = Plan()
     made_task = False
@@ -1167,6 +1184,11 @@ def plan(
                 reminder["message"] = quoted_message  # "...at 9am: 'pick up the turkey'"
             elif about and not _REFERENCE_RE.fullmatch(about.group(1).strip(" .!?")):
                 reminder["message"] = _TRAILING_NOISE.sub("", about.group(1)).strip(" .!?")
+            if "task_id" not in reminder and open_tasks and reminder.get("message"):
+                # "remind me at 8am to book Luna's vaccinations": about a task they have
+                linked = _task_the_message_is_about(open_tasks, str(reminder["message"]))
+                if linked is not None:
+                    reminder["task_id"] = linked
             result.calls.append(PlannedCall("create_reminder", reminder))
         elif intent == "list_tasks":
             result.calls.append(PlannedCall("list_tasks", _list_args(clause, now)))

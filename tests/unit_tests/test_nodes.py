@@ -139,6 +139,21 @@ async def test_plan_on_the_emergency_tier_needs_no_model() -> None:
     assert "model_calls" not in out
 
 
+async def test_plan_links_a_reminder_to_the_users_task_it_names() -> None:
+    store = default_store()
+    now = datetime.fromisoformat(NOW)
+    for user, title in (("ana", "Book the vet for Luna"), ("bo", "Pay the vet")):
+        task = validate_call("create_task", {"title": title}, now)
+        run_tool(store, store.ensure_user(user), "create_task", task, now)
+    text = "remind me tomorrow at 8am to book the vet for Luna"
+    state = human(text, tier="emergency", steps_left=3, intents=["create_reminder"])
+    out = await run_node("plan", state, user="ana")
+    assert out["draft"].tool_calls[0]["args"]["task_id"] == 1
+    # another user's task of that name is not theirs to link
+    out = await run_node("plan", state, user="bo")
+    assert "task_id" not in out["draft"].tool_calls[0]["args"]
+
+
 # --- verify ---------------------------------------------------------------------------
 
 

@@ -593,3 +593,21 @@ def test_two_tasks_named_before_the_word_tasks() -> None:
         ("delete_task", 3),
         ("delete_task", 4),
     ]
+
+
+def test_a_reminder_about_one_of_your_tasks_is_linked_to_it() -> None:
+    open_tasks = {1: "Sign Leo's permission slip", 4: "Pack Leo's swim kit", 5: "Pack lunch"}
+    text = "Remind me at 8am tomorrow about the permission slip and at 3pm about the swim kit"
+    result = plan(text, NOW, open_tasks=open_tasks)
+    assert [c.arguments.get("task_id") for c in result.calls] == [1, 4]
+    # a message that names no task, or two alike, stays a message
+    for other in ("remind me at 8am to call the school", "remind me at 8am to pack"):
+        assert "task_id" not in plan(other, NOW, open_tasks=open_tasks).calls[0].arguments
+
+
+def test_forget_the_task_is_a_delete_but_forgetting_is_not() -> None:
+    text = "Forget the login docs task, just delete it"
+    result = plan(text, NOW, known_tasks={5: "Update login docs", 6: "Buy milk"})
+    assert [(c.name, c.arguments) for c in result.calls] == [("delete_task", {"task_id": 5})]
+    assert "delete_task" not in detect_intents("I always forget the task list")
+    assert "delete_task" not in detect_intents("don't forget the dentist task")
