@@ -188,6 +188,8 @@ def unrequested(
                 return f"{name}: the request asks for {' and '.join(writes)}"
     elif name in CHANGES_EXISTING_TASKS:
         return f"{name}: the request does not ask to change an existing task"
+    else:  # neither reading hears a request for anything new: the model alone may only look
+        return f"{name}: the request does not ask for anything to be created"
     task_id = arguments.get("task_id")
     if isinstance(task_id, int) and task_id not in named_ids and task_id != state.focus_task_id:
         titles = looked_up(state.tool_results)

@@ -159,7 +159,8 @@ async def test_plan_links_a_reminder_to_the_users_task_it_names() -> None:
 
 async def test_verify_normalises_valid_calls() -> None:
     draft = calls(("create_task", {"title": "Budget", "priority": "HIGH", "due_date": "Friday"}))
-    out = await run_node("verify", human("add a high priority Budget task due Friday", draft=draft))
+    text = "add a high priority Budget task due Friday"
+    out = await run_node("verify", human(text, draft=draft, intents=["create_task"]))
     assert out["pending_calls"][0]["arguments"] == {
         "title": "Budget",
         "priority": "high",
@@ -195,9 +196,21 @@ async def test_verify_reads_a_call_written_into_the_text() -> None:
     assert out["pending_calls"][0]["arguments"] == {"task_id": 7}
 
 
+async def test_verify_refuses_a_model_write_when_nothing_was_asked_for() -> None:
+    """Classify heard no action (intents []): whatever the model proposes may only look."""
+    draft = calls(("create_task", {"title": "My tasks are piling up"}))
+    out = await run_node("verify", human("my tasks are piling up", draft=draft, intents=[]))
+    assert out["pending_calls"] == [] and "not ask for anything" in out["verify_error"]
+    draft = calls(("list_tasks", {}))
+    out = await run_node("verify", human("my tasks are piling up", draft=draft, intents=[]))
+    assert [c["name"] for c in out["pending_calls"]] == ["list_tasks"]
+
+
 async def test_verify_marks_ids_to_bind_from_earlier_calls() -> None:
     draft = calls(("create_project", {"name": "Q1"}), ("create_task", {"title": "Budget"}))
-    out = await run_node("verify", human("Create a project Q1 and add a Budget task", draft=draft))
+    text = "Create a project Q1 and add a Budget task"
+    intents = ["create_project", "create_task"]
+    out = await run_node("verify", human(text, draft=draft, intents=intents))
     assert out["pending_calls"][1]["bind"] == {"project_id": 0}
 
 
@@ -214,6 +227,7 @@ async def test_verify_binds_a_numbered_reference_to_that_earlier_create() -> Non
             "create task 'Buy paint', create task 'Buy brushes', then"
             " remind me about the paint one",
             draft=draft,
+            intents=["create_task", "create_task", "create_reminder"],
         ),
     )
     assert out["pending_calls"][2]["bind"] == {"task_id": 0}

@@ -1,0 +1,1 @@
+"""The task service's REST API: accounts, tasks, the agent, health; FastAPI."""
