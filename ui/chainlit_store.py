@@ -403,8 +403,8 @@ def make_data_layer(url: str | None = None) -> TaskAgentDataLayer:
 
 def check_credentials(username: str, password: str) -> dict[str, Any] | None:
     """The task-store account for these credentials (Argon2), or None. Blocking."""
-    from taskagent.api.security import verify_password
     from taskagent.store import default_store
+    from ui.api.security import verify_password
 
     username = username.strip()
     account = default_store().find_user(username) if username else None

@@ -233,8 +233,8 @@ def _local_account() -> None:
     password = os.environ.get("TASKAGENT_UI_PASSWORD", "")
     if not name or not password:
         return
-    from taskagent.api.security import hash_password
     from taskagent.store import default_store
+    from ui.api.security import hash_password
 
     if default_store().set_first_password(name, hash_password(password)):
         typer.echo(f"created the local account {name!r}")
@@ -256,9 +256,9 @@ def user_add(
     """Create an account for the web chat and the REST API (Argon2-hashed password)."""
     from pydantic import ValidationError
 
-    from taskagent.api.app import SignupRequest
-    from taskagent.api.security import hash_password
     from taskagent.store import UserExists, default_store
+    from ui.api.app import SignupRequest
+    from ui.api.security import hash_password
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -413,8 +413,8 @@ def api(
     """Serve the REST API (accounts, tasks, agent). Needs SECRET_KEY, or TASKAGENT_DEV=1."""
     import uvicorn
 
-    from taskagent.api.app import create_app
-    from taskagent.api.settings import ConfigError
+    from ui.api.app import create_app
+    from ui.api.settings import ConfigError
 
     try:
         application = create_app()
@@ -432,17 +432,17 @@ def mcp(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
 ) -> None:
     """Serve the eight tools and ask_agent over MCP (HTTP needs a bearer JWT from /token)."""
-    from taskagent.api.settings import ConfigError
+    from ui.api.settings import ConfigError
 
     try:
         if transport == "stdio":
-            from taskagent.mcp_server import run_stdio
+            from ui.mcp_server import run_stdio
 
             asyncio.run(run_stdio())
         elif transport == "http":
             import uvicorn
 
-            from taskagent.mcp_server import http_app
+            from ui.mcp_server import http_app
 
             uvicorn.run(http_app(host, port), host=host, port=port, log_level="warning")
         else:

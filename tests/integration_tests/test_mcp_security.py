@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from taskagent.api.security import create_token
+from ui.api.security import create_token
 from tests.integration_tests.api_server import SECRET, running
 
 pytestmark = pytest.mark.integration

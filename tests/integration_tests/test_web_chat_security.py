@@ -81,7 +81,7 @@ async def _crafted_socket_turn(app: WebChat, cookie: str) -> str:
 
 
 def test_a_crafted_thread_id_on_the_socket_leaks_nothing(app: WebChat, tmp_path: Path) -> None:
-    from taskagent.api.security import hash_password  # noqa: F401 (accounts are Argon2)
+    from ui.api.security import hash_password  # noqa: F401 (accounts are Argon2)
 
     cookie = _cookie(app, "alice")
     outcome = asyncio.run(_crafted_socket_turn(app, cookie))

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from taskagent.api.app import create_app
-from taskagent.api.limits import UNTRUSTED_FORWARDER, TrustedProxies, client_address
-from taskagent.api.settings import APISettings
+from ui.api.app import create_app
+from ui.api.limits import UNTRUSTED_FORWARDER, TrustedProxies, client_address
+from ui.api.settings import APISettings
 
 SECRET = "unit-test-secret-0123456789abcdef0123456789abcdef"
 
@@ -130,7 +130,7 @@ def test_a_trusted_proxy_is_believed_from_the_right() -> None:
 
 
 def test_a_404_comes_from_the_errors_kind_not_its_wording() -> None:
-    from taskagent.api.app import status_for
+    from ui.api.app import status_for
     from taskagent.errors import NotFound, ToolError
 
     assert status_for(NotFound("Task 9 was not found.")) == 404

@@ -151,7 +151,7 @@ async def _leaks_after_crafted_thread(store_module: Any) -> list[str]:
     """What a signed-in user's thread listing shows after a crafted ``threadId``."""
     from chainlit.user import User
 
-    from taskagent.api.security import hash_password
+    from ui.api.security import hash_password
     from taskagent.store import default_store
 
     default_store().create_user("victim", hash_password("victim's password"))

@@ -16,7 +16,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from graph.agent import Agent
 from graph.builder import build_graph
 from graph.context import Context
-from taskagent.mcp_server import TaskAgentMCP
+from ui.mcp_server import TaskAgentMCP
 from taskagent.store import default_store
 
 # The classify node's limit: the longest message the agent accepts.
@@ -194,7 +194,7 @@ async def test_ask_agent_refuses_a_message_that_is_not_text(agent: SpyAgent) -> 
 async def test_an_unexpected_tool_failure_is_reported_without_its_exception_text(
     agent: SpyAgent, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import taskagent.mcp_server as mcp_server
+    import ui.mcp_server as mcp_server
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("connection to postgresql://admin:hunter2@db failed")

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nodes.execute import CANCELLED
-from taskagent.api.security import verify_password
+from ui.api.security import verify_password
 from taskagent.store import default_store
 from ui import render
 from ui.cli import app as cli

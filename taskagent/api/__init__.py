@@ -1,1 +1,0 @@
-"""The task service's REST API: accounts, tasks, the agent, health; FastAPI."""
