@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from taskagent.dates import resolve_date, resolve_datetime
-from taskagent.rules import tasks_named
+from taskagent.rules import ids_in_words, tasks_named
 
 # Every enum string is compiled into the request's grammar: keep the sets small, since
 # grammar compilation is paid on every request (measured in docs/benchmarks.md).
@@ -130,44 +130,10 @@ def grounded_tools(
     )
 
 
-_NUMBER_WORDS = {
-    word: n
-    for n, word in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-}
-# only after "task"/"number": "the gym bag one" names no task 1
-_NUMBER_WORD = re.compile(
-    r"\b(?:task|number|no\.?|item)\s+(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE
-)
-
-
 def request_ids(request: str) -> set[int]:
     """The numbers a request names, in digits or words ("task three")."""
     ids = {int(n) for n in _NUMBER.findall(request) if 0 < int(n) < 1_000_000_000}
-    ids |= {_NUMBER_WORDS[w.lower()] for w in _NUMBER_WORD.findall(request)}
+    ids |= ids_in_words(request)
     return ids - {0}
 
 

@@ -478,17 +478,28 @@ _NAMES_A_TASK = re.compile(
     r"^\s*(?:(?:and|so|ok(?:ay)?)\s+)?(?:the|my|that|this)\s+[^.?!,]{1,60}?\s+(?:task|to-?do|one)\s*[:.!]*\s*$",
     _I,
 )
-# the trigger words people mistype most; titles keep their own spelling
-_NUMBER_WORDS = {
-    word: str(number)
+# "task three", "number twelve": a task numbered in words (not "the gym bag one")
+NUMBER_WORDS = {
+    word: number
     for number, word in enumerate(
         (
-            *("zero", "one", "two", "three", "four", "five", "six"),
-            *("seven", "eight", "nine", "ten", "eleven", "twelve"),
+            *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
+            *("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen"),
+            *("seventeen", "eighteen", "nineteen", "twenty"),
         )
     )
 }
-_ID_IN_WORDS = re.compile(rf"\b(task|number|no\.?|#)\s*({'|'.join(list(_NUMBER_WORDS)[1:])})\b", _I)
+_ID_IN_WORDS = re.compile(
+    rf"\b(task|number|no\.?|item|#)\s*({'|'.join(list(NUMBER_WORDS)[1:])})\b", _I
+)
+
+
+def ids_in_words(text: str) -> set[int]:
+    """The task numbers written as words: "task three" -> {3}."""
+    return {NUMBER_WORDS[m.group(2).lower()] for m in _ID_IN_WORDS.finditer(text)}
+
+
+# the trigger words people mistype most; titles keep their own spelling
 _TYPOS = [
     (re.compile(r"\b(?:taks|tsak|tsk|tas)\b", _I), "task"),
     (re.compile(r"\bmak\b", _I), "make"),
@@ -503,7 +514,7 @@ def _fixed_typos(text: str) -> str:
     """Common misspellings of trigger words fixed, and "task three" read as "task 3"."""
     for typo, word in _TYPOS:
         text = typo.sub(word, text)
-    return _ID_IN_WORDS.sub(lambda m: f"{m.group(1)} {_NUMBER_WORDS[m.group(2).lower()]}", text)
+    return _ID_IN_WORDS.sub(lambda m: f"{m.group(1)} {NUMBER_WORDS[m.group(2).lower()]}", text)
 
 
 def asks_about_the_agent(text: str) -> bool:
