@@ -26,7 +26,7 @@ from graph.state import State
 from serving.wire import tool_result_text
 from taskagent.errors import ToolArgumentError, ToolError
 from taskagent.store import TaskStore, default_store
-from taskagent.tools import DESTRUCTIVE_TOOLS, run_tool, validate_call
+from taskagent.tools import DESTRUCTIVE_TOOLS, call_tool
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +118,8 @@ async def execute(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 arguments[field_name] = bound
             if call["name"] in DESTRUCTIVE_TOOLS and not approved:
                 raise ToolError(CANCELLED)
-            checked = validate_call(call["name"], arguments, now)
             entry["result"] = await asyncio.to_thread(
-                run_tool, store, user_id, call["name"], checked, now, tool_call_key(len(results))
+                call_tool, store, user_id, call["name"], arguments, now, tool_call_key(len(results))
             )
             entry["ok"] = True
         except (ToolError, ToolArgumentError) as exc:

@@ -46,6 +46,7 @@ __all__ = [
     "ToolArgumentError",
     "ToolError",
     "ToolSpec",
+    "call_tool",
     "openai_tools",
     "parse_id",
     "run_tool",
@@ -418,6 +419,25 @@ def run_tool(
         )
     _kill_after_commit_hook(name)
     return result
+
+
+def call_tool(
+    store: TaskStore,
+    user: int | str,
+    name: str,
+    arguments: Any,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """The one way a raw call runs, for every interface: validate, then run as ``user``.
+
+    ``user`` is an id, or a name resolved only after validation, so bad input creates no
+    account. Raises :class:`ToolArgumentError` for bad arguments, :class:`ToolError` when
+    the store refuses (an unknown id, someone else's task).
+    """
+    checked = validate_call(name, arguments, now)
+    user_id = user if isinstance(user, int) else store.ensure_user(user)
+    return run_tool(store, user_id, name, checked, now, idempotency_key)
 
 
 KILL_AFTER_COMMIT_ENV = "TASKAGENT_TEST_KILL_AFTER_COMMIT"

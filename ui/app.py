@@ -285,15 +285,12 @@ async def _show_step(view: render.StepView, step: cl.Step | None = None) -> None
 
 async def _show_tasks() -> None:
     from taskagent.store import default_store
-    from taskagent.tools import run_tool, validate_call
+    from taskagent.tools import call_tool
 
     user = _user()
 
     def load() -> dict[str, Any]:
-        store = default_store()
-        now = datetime.now()
-        args = validate_call("list_tasks", {}, now)
-        return run_tool(store, store.ensure_user(user), "list_tasks", args, now)
+        return call_tool(default_store(), user, "list_tasks", {}, datetime.now())
 
     listed = await asyncio.to_thread(load)
     await cl.Message(content=render.tasks_table(listed["tasks"], listed["count"])).send()

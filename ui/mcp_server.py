@@ -40,7 +40,7 @@ from graph.agent import new_thread_id, open_agent
 from graph.context import Context
 from taskagent.errors import ToolArgumentError, ToolError
 from taskagent.store import TaskStore, default_store
-from taskagent.tools import DESTRUCTIVE_TOOLS, TOOLS, run_tool, validate_call
+from taskagent.tools import DESTRUCTIVE_TOOLS, TOOLS, call_tool
 from ui.api.limits import BodySizeLimit, WindowLimiter, send_json
 from ui.api.security import decode_token
 from ui.api.settings import APISettings
@@ -198,9 +198,7 @@ class TaskAgentMCP:
                 )
             store = self.store or default_store()
             now = datetime.now()
-            checked = validate_call(name, arguments, now)
-            user_id = await asyncio.to_thread(store.ensure_user, user)
-            result = await asyncio.to_thread(run_tool, store, user_id, name, checked, now)
+            result = await asyncio.to_thread(call_tool, store, user, name, arguments, now)
             return _text(result)
         except (ToolArgumentError, ToolError) as exc:
             return _text(str(exc), error=True)

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from ui.api.security import create_token
 from tests.integration_tests.api_server import SECRET, running
 from tests.integration_tests.conftest import run_cli
+from ui.api.security import create_token
 
 pytestmark = pytest.mark.integration
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ui.api.security import create_token
 from tests.integration_tests.api_server import SECRET, running
 from tests.integration_tests.conftest import ROOT
+from ui.api.security import create_token
 
 pytestmark = pytest.mark.integration
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ui.api.security import create_token
 from tests.integration_tests.api_server import SECRET, running
+from ui.api.security import create_token
 
 pytestmark = pytest.mark.integration
 

@@ -130,8 +130,8 @@ def test_a_trusted_proxy_is_believed_from_the_right() -> None:
 
 
 def test_a_404_comes_from_the_errors_kind_not_its_wording() -> None:
-    from ui.api.app import status_for
     from taskagent.errors import NotFound, ToolError
+    from ui.api.app import status_for
 
     assert status_for(NotFound("Task 9 was not found.")) == 404
     # a refusal that happens to say "not found" is still a refusal, not a missing task

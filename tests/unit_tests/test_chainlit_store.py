@@ -151,8 +151,8 @@ async def _leaks_after_crafted_thread(store_module: Any) -> list[str]:
     """What a signed-in user's thread listing shows after a crafted ``threadId``."""
     from chainlit.user import User
 
-    from ui.api.security import hash_password
     from taskagent.store import default_store
+    from ui.api.security import hash_password
 
     default_store().create_user("victim", hash_password("victim's password"))
     layer = store_module.make_data_layer()

@@ -16,8 +16,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 from graph.agent import Agent
 from graph.builder import build_graph
 from graph.context import Context
-from ui.mcp_server import TaskAgentMCP
 from taskagent.store import default_store
+from ui.mcp_server import TaskAgentMCP
 
 # The classify node's limit: the longest message the agent accepts.
 MAX_MESSAGE_CHARS = Context().max_message_chars
@@ -199,7 +199,7 @@ async def test_an_unexpected_tool_failure_is_reported_without_its_exception_text
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("connection to postgresql://admin:hunter2@db failed")
 
-    monkeypatch.setattr(mcp_server, "run_tool", broken)
+    monkeypatch.setattr(mcp_server, "call_tool", broken)
     result = await server("alice", agent)._call_tool("create_task", {"title": "x"})
     assert result.isError and "hunter2" not in json.dumps(payload(result))
     assert "hunter2" in caplog.text  # the details go to the server log

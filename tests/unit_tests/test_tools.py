@@ -7,7 +7,15 @@ import pytest
 from taskagent.errors import ToolArgumentError, ToolError
 from taskagent.settings import database_url
 from taskagent.store import TaskStore, store_for
-from taskagent.tools import TOOL_NAMES, TOOLS, openai_tools, parse_id, run_tool, validate_call
+from taskagent.tools import (
+    TOOL_NAMES,
+    TOOLS,
+    call_tool,
+    openai_tools,
+    parse_id,
+    run_tool,
+    validate_call,
+)
 
 NOW = datetime(2026, 11, 18, 10, 0)
 
@@ -195,3 +203,20 @@ def test_unknown_project_is_refused_before_creating_the_task(store: TaskStore) -
 def test_destructive_and_read_only_flags() -> None:
     assert [n for n, s in TOOLS.items() if s.destructive] == ["delete_task"]
     assert sorted(n for n, s in TOOLS.items() if s.read_only) == ["get_calendar", "list_tasks"]
+
+
+def test_call_tool_validates_before_it_resolves_the_user(store: TaskStore) -> None:
+    """The one path every interface uses: bad input creates no account and writes nothing."""
+    before = store.count_rows()
+    with pytest.raises(ToolArgumentError):
+        call_tool(store, "newcomer", "create_task", {"title": "x", "priority": "sky-high"}, NOW)
+    with pytest.raises(ToolArgumentError):
+        call_tool(store, "newcomer", "drop_table", {}, NOW)
+    assert store.count_rows() == before
+    made = call_tool(
+        store, "newcomer", "create_task", {"title": "Budget", "due_date": "Friday"}, NOW
+    )
+    assert made["task"]["due_date"] == "2026-11-20"
+    user_id = store.ensure_user("newcomer")
+    listed = call_tool(store, user_id, "list_tasks", {}, NOW)
+    assert [t["title"] for t in listed["tasks"]] == ["Budget"]

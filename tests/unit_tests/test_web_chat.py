@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from nodes.execute import CANCELLED
-from ui.api.security import verify_password
 from taskagent.store import default_store
 from ui import render
+from ui.api.security import verify_password
 from ui.cli import app as cli
 
 TASK = {

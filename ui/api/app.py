@@ -47,8 +47,7 @@ from taskagent.tools import (
     ListTasksArgs,
     ToolArgs,
     UpdateTaskArgs,
-    run_tool,
-    validate_call,
+    call_tool,
 )
 from ui.api.limits import BodySizeLimit, TrustedProxies, WindowLimiter, client_address
 from ui.api.security import create_token, decode_token, hash_password, verify_password
@@ -279,7 +278,7 @@ def create_app(settings: APISettings | None = None, store: TaskStore | None = No
 
         now = datetime.now()
         try:
-            return run_tool(store, user.id, tool, validate_call(tool, arguments, now), now)
+            return call_tool(store, user.id, tool, arguments, now)
         except ToolError as exc:
             raise HTTPException(
                 status_for(exc), str(exc).replace("was not found", "not found")
