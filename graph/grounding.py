@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from taskagent.dates import resolve_date, resolve_datetime
-from taskagent.rules import ids_in_words, tasks_named
+from taskagent.rules import ids_in_words, tasks_mentioned
 
 # Every enum string is compiled into the request's grammar: keep the sets small, since
 # grammar compilation is paid on every request (measured in docs/benchmarks.md).
@@ -147,7 +147,7 @@ def looked_up(tool_results: list[dict[str, Any]]) -> dict[int, str]:
     return found
 
 
-named_tasks = tasks_named  # the domain's title matcher, one definition
+named_tasks = tasks_mentioned  # the domain's title matcher, one definition
 
 
 def created_ids(tool_results: list[dict[str, Any]]) -> set[int]:

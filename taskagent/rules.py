@@ -759,13 +759,15 @@ def names_a_known_task(titles: dict[int, str], text: str) -> bool:
 
 
 def _task_the_message_is_about(titles: dict[int, str], message: str) -> int | None:
-    """The one task whose title says what the reminder's message says (two words or more,
-    one contained in the other: "the swim kit" is "Pack Leo's swim kit"); else None."""
-    said = _stems(message)
+    """The one task whose title says what the reminder's message says: all of the message's
+    words, or two or more with one side contained in the other ("the swim kit" is "Pack
+    Leo's swim kit"); else None."""
+    said = _stems(message.split(",")[0])  # "the tux, the hire shop shuts at 5": the tux
     found = [
         task_id
         for task_id, title in titles.items()
-        if len(said & (words := _stems(title))) >= 2 and (said <= words or words <= said)
+        if (len(said & (words := _stems(title))) >= 2 and (said <= words or words <= said))
+        or (said and said <= words)
     ]
     return found[0] if len(found) == 1 else None
 
@@ -776,6 +778,17 @@ def tasks_named(titles: dict[int, str], text: str) -> set[int]:
     scores = {task_id: len(_stems(title) & wanted) for task_id, title in titles.items()}
     best = max(scores.values(), default=0)
     return {task_id for task_id, score in scores.items() if best and score == best}
+
+
+def tasks_mentioned(titles: dict[int, str], text: str) -> set[int]:
+    """The tasks ``text`` names best, plus each task one of its parts names on its own:
+    "done with the stair carpet quotes AND the boiler service" names both."""
+    found = tasks_named(titles, text)
+    for part in re.split(r"\s*(?:[,;&]|\band\b|\bthen\b)\s*", text, flags=_I):
+        named = tasks_named(titles, part) if part.strip() else set()
+        if len(named) == 1:
+            found |= named
+    return found
 
 
 _ACTIONS_ON_A_TASK = ("complete_task", "delete_task", "update_task")
@@ -961,6 +974,11 @@ _ALREADY_HAVE = re.compile(
     r"|\b(?:that|it)(?:\s+one)?\s+(?:already\s+exists|is\s+already\s+(?:there|on\s+(?:my|the)\s+list))",
     _I,
 )
+_REOPENS = re.compile(
+    r"\bre-?open|\bun-?(?:complete|finish|tick)|\bnot\s+(?:actually\s+)?(?:done|finished)\b"
+    r"|\bback\s+(?:to|on)\s+(?:to-?do|pending|open|not\s+started|my\s+list|the\s+list)\b",
+    _I,
+)
 _TWO_NAMED = re.compile(r"\bboth\b|\band\s+the\b|\band\s+[^.,]{2,40}\btasks\b", _I)
 
 
@@ -1117,7 +1135,9 @@ def plan(
                 and not (made_task and _REFERENCE_RE.search(clause))
                 and not (made_task and intent == "update_task" and _NOTE_FOR_IT.match(clause))
             ):
-                result.calls.append(PlannedCall("list_tasks", {}))
+                # "reopen the chair leg one": a finished task is not among the open ones
+                lookup = {"status": "completed"} if _REOPENS.search(clause) else {}
+                result.calls.append(PlannedCall("list_tasks", lookup))
                 result.question = "Which task do you mean? Tell me its number, like #3."
                 break
             arguments: dict[str, Any] = {} if task_id is None else {"task_id": task_id}
@@ -1194,7 +1214,8 @@ def plan(
             if (quoted_message := _quoted(clause)) is not None:
                 reminder["message"] = quoted_message  # "...at 9am: 'pick up the turkey'"
             elif about and not _REFERENCE_RE.fullmatch(about.group(1).strip(" .!?")):
-                reminder["message"] = _TRAILING_NOISE.sub("", about.group(1)).strip(" .!?")
+                message = _TRAILING_NOISE.sub("", about.group(1)).strip(" .!?")
+                reminder["message"] = re.sub(r"\s+(?=,)", "", re.sub(r"\s{2,}", " ", message))
             if "task_id" not in reminder and open_tasks and reminder.get("message"):
                 # "remind me at 8am to book Luna's vaccinations": about a task they have
                 linked = _task_the_message_is_about(open_tasks, str(reminder["message"]))

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from taskagent.rules import detect_intents, is_in_scope, plan
+from taskagent.rules import detect_intents, is_in_scope, plan, tasks_mentioned
 
 NOW = datetime(2026, 11, 18, 10, 0)
 
@@ -611,3 +611,24 @@ def test_forget_the_task_is_a_delete_but_forgetting_is_not() -> None:
     assert [(c.name, c.arguments) for c in result.calls] == [("delete_task", {"task_id": 5})]
     assert "delete_task" not in detect_intents("I always forget the task list")
     assert "delete_task" not in detect_intents("don't forget the dentist task")
+
+
+def test_a_reopened_task_is_looked_up_among_the_finished_ones() -> None:
+    first = plan("set the bike lights one back to to-do, they broke again", NOW)
+    assert [(c.name, c.arguments) for c in first.calls] == [("list_tasks", {"status": "completed"})]
+    assert plan("move the bike lights one to Friday", NOW).calls[0].arguments == {}
+
+
+def test_a_reminder_naming_one_word_of_a_single_task_is_linked() -> None:
+    open_tasks = {1: "Pay the childminder", 2: "Return the rented tux"}
+    text = "remind me about the tux at 3 tomorrow, the hire shop shuts at 5"
+    call = plan(text, NOW, open_tasks=open_tasks).calls[0]
+    assert call.arguments["task_id"] == 2
+    assert call.arguments["message"] == "the tux, the hire shop shuts at 5"
+
+
+def test_each_part_of_a_request_can_name_its_own_task() -> None:
+    known = {1: "Get stair carpet quotes", 2: "Boiler service", 3: "Clean the windows"}
+    text = "I'm done with the stair carpet quotes AND the boiler service. productive day"
+    assert tasks_mentioned(known, text) == {1, 2}
+    assert tasks_mentioned(known, "the windows and the weather") == {3}
