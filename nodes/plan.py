@@ -9,6 +9,7 @@ rule-based planner, which emits the same message shape without any model.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -20,13 +21,14 @@ from langgraph.runtime import Runtime
 from graph import models
 from graph.context import Context
 from graph.grounding import created_ids, grounded_tools, looked_up, named_tasks, request_ids
-from graph.known_tasks import open_task_titles
+from graph.known_tasks import open_task_titles, project_names
 from graph.prompts import CONTINUE_PROMPT, REPAIR_PROMPT, system_prompt
 from graph.state import State, latest_user_text, requested_writes_left
 from taskagent import rules
 from taskagent.tools import READ_ONLY_TOOLS, openai_tools
 
 NEEDS_A_TASK = frozenset({"update_task", "complete_task", "delete_task"})
+_NAMES_A_PROJECT = re.compile(r"\bprojects?\b", re.IGNORECASE)
 
 
 def build_prompt(state: State, context: Context) -> list[BaseMessage]:
@@ -46,12 +48,14 @@ def rule_based_message(
     context: Context,
     intent: str | None = None,
     open_tasks: dict[int, str] | None = None,
+    projects: dict[int, str] | None = None,
 ) -> AIMessage:
     """The emergency tier: the deterministic planner, shaped like a model's reply.
 
     After a lookup this turn, a task named by its title is matched against the lookup's
     results; ``intent`` reads the message as that one action (the classifier's reading);
-    ``open_tasks`` links a reminder to the open task its message names.
+    ``open_tasks`` links a reminder to the open task its message names, ``projects``
+    resolves a project named by its name.
     """
     result = rules.plan(
         latest_user_text(state),
@@ -60,6 +64,7 @@ def rule_based_message(
         intent=intent,
         known_tasks=looked_up(state.tool_results) or None,
         open_tasks=open_tasks,
+        projects=projects,
     )
     # Taking over mid-chain: do not repeat what an earlier tier already did this turn.
     done = {
@@ -99,7 +104,10 @@ def tools_for(state: State, now: datetime | None = None) -> list[dict[str, Any]]
 
 
 def agreed_rule_plan(
-    state: State, context: Context, open_tasks: dict[int, str] | None = None
+    state: State,
+    context: Context,
+    open_tasks: dict[int, str] | None = None,
+    projects: dict[int, str] | None = None,
 ) -> tuple[AIMessage, str] | None:
     """The rule plan, and why, when the arbitration trusts it without asking the model.
 
@@ -123,7 +131,7 @@ def agreed_rule_plan(
     ):
         return None
     guess = set(state.classifier_guess)
-    draft = rule_based_message(state, context, open_tasks=open_tasks)
+    draft = rule_based_message(state, context, open_tasks=open_tasks, projects=projects)
     names = {call["name"] for call in draft.tool_calls}
     if is_lookup(draft):  # by title: agree on the write, then look the task up
         names = set(state.intents)
@@ -153,7 +161,7 @@ def agreed_rule_plan(
     reading = set(rules.detect_intents(latest_user_text(state)))
     # only where the patterns read nothing, or just the word "task" as "add a task"
     if len(sure) == 1 and reading != sure and reading <= {"create_task"}:
-        draft = rule_based_message(state, context, next(iter(sure)), open_tasks)
+        draft = rule_based_message(state, context, next(iter(sure)), open_tasks, projects)
         names = {call["name"] for call in draft.tool_calls}
         if (names == sure and not draft.content) or is_lookup(draft):
             return draft, "the classifier's action, the rules' arguments"
@@ -165,12 +173,14 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     context = runtime.context or Context()
     # A repair re-asks within the same round; a new round spends one step.
     steps_left = state.steps_left - (0 if state.verify_error else 1)
-    open_tasks = None
+    open_tasks = projects = None
     if "create_reminder" in state.intents and not state.scratch:
         open_tasks = await open_task_titles(context.user)  # a reminder may be about one
+    if _NAMES_A_PROJECT.search(latest_user_text(state)) and not state.scratch:
+        projects = await project_names(context.user)  # "in the Q3 Planning project"
     if (
         state.tier != "emergency"
-        and (agreed := agreed_rule_plan(state, context, open_tasks)) is not None
+        and (agreed := agreed_rule_plan(state, context, open_tasks, projects)) is not None
     ):
         draft, reason = agreed
         return {
@@ -182,7 +192,7 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             "question": None,
         }
     if state.tier == "emergency":
-        draft = rule_based_message(state, context, open_tasks=open_tasks)
+        draft = rule_based_message(state, context, open_tasks=open_tasks, projects=projects)
         return {
             "draft": draft,
             "steps_left": steps_left,

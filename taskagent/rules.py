@@ -284,10 +284,26 @@ _PROJECT_ID_RE = re.compile(
 )
 
 
-def _project_id(text: str) -> int | None:
-    """ "add it to project 1", "which tasks in project 2 ..." """
+def _project_id(text: str, projects: dict[int, str] | None = None) -> int | None:
+    """ "add it to project 1", "which tasks in project 2 ...", or with the user's projects
+    (id -> name) "put it in the Q3 Planning project", "everything in the Garden Makeover
+    project": the one project all of whose name the request says next to "project"."""
     m = _PROJECT_ID_RE.search(text)
-    return int(m.group(1)) if m else None
+    if m:
+        return int(m.group(1))
+    unquoted = _quotes_blanked(text)  # "add 'Plan the menu' to the party project"
+    if not projects or not re.search(r"\bprojects?\b", unquoted, _I):
+        return None
+    said = _stems(unquoted)
+    found = [pid for pid, name in projects.items() if (words := _stems(name)) and words <= said]
+    if not found and (short := _SHORT_PROJECT_NAME.search(unquoted)):
+        # "the party project" for "Kids' birthday party": every word said is in the name
+        said = _stems(short.group(1))
+        found = [pid for pid, name in projects.items() if said and said <= _stems(name)]
+    return found[0] if len(found) == 1 else None
+
+
+_SHORT_PROJECT_NAME = re.compile(r"\b(?:the|my|our)\s+([\w' -]{2,40}?)\s+project\b", _I)
 
 
 def _task_id(text: str, focus_task_id: int | None, made_task: bool = False) -> int | None:
@@ -657,7 +673,9 @@ def _calendar_args(clause: str, now: datetime) -> dict[str, Any]:
     return args
 
 
-def _list_args(clause: str, now: datetime) -> dict[str, Any]:
+def _list_args(
+    clause: str, now: datetime, projects: dict[int, str] | None = None
+) -> dict[str, Any]:
     args: dict[str, Any] = {}
     status = _status(clause)
     if status:
@@ -674,7 +692,7 @@ def _list_args(clause: str, now: datetime) -> dict[str, Any]:
     tags = _tags(clause)
     if tags:
         args["tags"] = tags
-    if (project := _project_id(clause)) is not None:
+    if (project := _project_id(clause, projects)) is not None:
         args["project_id"] = project
     return args
 
@@ -1034,7 +1052,9 @@ def _own_when(title: str, titles: list[str], clause: str, now: datetime) -> When
     return find_when(_quotes_blanked(segment), now)
 
 
-def _create_call(title: str, clause: str, when: When | None) -> PlannedCall:
+def _create_call(
+    title: str, clause: str, when: When | None, projects: dict[int, str] | None = None
+) -> PlannedCall:
     """One of several creates in a clause: its own "(high)", the clause's date and tags."""
     args: dict[str, Any] = {"title": title[0].upper() + title[1:]}
     after = clause[clause.find(title) + len(title) :].lstrip("'\"”’` ")
@@ -1046,7 +1066,7 @@ def _create_call(title: str, clause: str, when: When | None) -> PlannedCall:
     tags = _tags(clause)
     if tags:
         args["tags"] = tags
-    if (project := _project_id(clause)) is not None:
+    if (project := _project_id(clause, projects)) is not None:
         args["project_id"] = project
     return PlannedCall("create_task", args)
 
@@ -1058,13 +1078,15 @@ def plan(
     intent: str | None = None,
     known_tasks: dict[int, str] | None = None,
     open_tasks: dict[int, str] | None = None,
+    projects: dict[int, str] | None = None,
 ) -> Plan:
     """Read ``text`` into tool calls, resolving "it" to ``focus_task_id``.
 
     ``intent`` reads the whole message as that one action (the intent classifier's
     reading of an idiom the patterns miss); ``known_tasks`` (id -> title, from a lookup)
     resolves a task named by its title; ``open_tasks`` (the user's open tasks) links a
-    reminder whose message is one of them to that task.
+    reminder whose message is one of them to that task; ``projects`` (the user's projects)
+    resolves a project named by its name.
     """
     result = Plan()
     made_task = False
@@ -1164,7 +1186,7 @@ def plan(
             result.calls.append(PlannedCall(intent, arguments))
         elif intent == "create_task" and len(titles := _several_titles(clause)) >= 2:
             result.calls += [
-                _create_call(title, clause, _own_when(title, titles, clause, now) or when)
+                _create_call(title, clause, _own_when(title, titles, clause, now) or when, projects)
                 for title in titles
             ]
             made_task = True
@@ -1187,7 +1209,7 @@ def plan(
             description = _description(clause)
             if description:
                 args["description"] = description
-            if (project := _project_id(clause)) is not None:
+            if (project := _project_id(clause, projects)) is not None:
                 args["project_id"] = project
             result.calls.append(PlannedCall("create_task", args))
             made_task = True
@@ -1223,7 +1245,7 @@ def plan(
                     reminder["task_id"] = linked
             result.calls.append(PlannedCall("create_reminder", reminder))
         elif intent == "list_tasks":
-            result.calls.append(PlannedCall("list_tasks", _list_args(clause, now)))
+            result.calls.append(PlannedCall("list_tasks", _list_args(clause, now, projects)))
             if _also_calendar(clause):  # "what tasks and meetings do I have today?"
                 result.calls.append(PlannedCall("get_calendar", _calendar_args(clause, now)))
         elif intent == "get_calendar":

@@ -230,6 +230,19 @@ class TaskStore:
             )
             return {task_id: title for task_id, title in rows}
 
+    def project_names(self, username: str, limit: int = 200) -> dict[int, str]:
+        """A user's projects (id -> name); none for an unknown user. Read-only, like
+        :meth:`open_task_titles`: "put it in the Q3 Planning project" names one of them."""
+        with self.session() as session:
+            rows = session.execute(
+                select(Project.id, Project.name)
+                .join(User, User.id == Project.owner_id)
+                .where(User.username == username.strip())
+                .order_by(Project.id.desc())
+                .limit(limit)
+            )
+            return {project_id: name for project_id, name in rows}
+
     def count_rows(self) -> dict[str, int]:
         """Row counts per table; tests use it to prove that bad input changed nothing."""
         from sqlalchemy import func

@@ -154,6 +154,20 @@ async def test_plan_links_a_reminder_to_the_users_task_it_names() -> None:
     assert "task_id" not in out["draft"].tool_calls[0]["args"]
 
 
+async def test_plan_finds_the_users_project_by_name() -> None:
+    store = default_store()
+    now = datetime.fromisoformat(NOW)
+    for user, name in (("bo", "Garden Makeover"), ("ana", "Garden Makeover")):
+        project = validate_call("create_project", {"name": name}, now)
+        run_tool(store, store.ensure_user(user), "create_project", project, now)
+    text = "show me everything in the Garden Makeover project"
+    state = human(text, tier="emergency", steps_left=3, intents=["list_tasks"])
+    out = await run_node("plan", state, user="ana")
+    assert out["draft"].tool_calls[0]["args"] == {"project_id": 2}  # ana's, not bo's (1)
+    out = await run_node("plan", state, user="cy")
+    assert out["draft"].tool_calls[0]["args"] == {}
+
+
 # --- verify ---------------------------------------------------------------------------
 
 

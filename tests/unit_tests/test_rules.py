@@ -632,3 +632,18 @@ def test_each_part_of_a_request_can_name_its_own_task() -> None:
     text = "I'm done with the stair carpet quotes AND the boiler service. productive day"
     assert tasks_mentioned(known, text) == {1, 2}
     assert tasks_mentioned(known, "the windows and the weather") == {3}
+
+
+def test_a_project_named_by_its_name_gets_its_id() -> None:
+    projects = {1: "Q3 Planning", 2: "Kids' birthday party", 3: "Garden Makeover"}
+    cases = [
+        ("Put 'Review OKRs' in the Q3 Planning project, due Friday", "create_task", 1),
+        ("put 'buy helium' in the party project", "create_task", 2),
+        ("Show me everything in the Garden Makeover project", "list_tasks", 3),
+    ]
+    for text, tool, project_id in cases:
+        call = plan(text, NOW, projects=projects).calls[0]
+        assert (call.name, call.arguments.get("project_id")) == (tool, project_id), text
+    # a title's words are not a project, and no "project" word means no project
+    for text in ("add 'Plan the garden makeover' to my list", "show my garden makeover tasks"):
+        assert "project_id" not in plan(text, NOW, projects=projects).calls[0].arguments
