@@ -16,8 +16,8 @@ import time
 from datetime import datetime
 from typing import Any
 
-from evals.cases import Case, score_case
-from evals.runner import SystemRun, primary_endpoint
+from evals.cases import Case, SystemRun, score_case
+from graph.config import primary_endpoint
 
 NAME = "create_agent baseline"
 RECURSION_LIMIT = 12  # model → tools → model …: enough for a 3-call chain and a reply

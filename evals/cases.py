@@ -247,3 +247,12 @@ async def run_case(case: Case, tiers: str | None = None) -> dict[str, Any]:
         "calls": calls,
         "response": result.response,
     }
+
+
+@dataclass
+class SystemRun:
+    """One system's outcomes on the suite."""
+
+    name: str
+    outcomes: list[dict[str, Any]]
+    seconds: float

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from evals.metrics import LOWER_IS_BETTER, METRICS
+from evals.report import systems_table
 from evals.runner import DEV_CASES, EvalOptions, run_suite
+from training.card import write_card
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_DIR = ROOT / "training" / "artifacts" / "smollm2-135m-lora-v3"
@@ -77,30 +79,6 @@ async def _evaluate(name: str, options: EvalOptions) -> dict[str, Any]:
     }
 
 
-def _cell(metric: str, stats: dict[str, Any]) -> str:
-    value = stats.get("value")
-    if value is None:
-        return "n/a"
-    if metric in LOWER_IS_BETTER:
-        return f"{value:.0f} ms (median {stats['median']:.0f})"
-    counts = f" ({stats['passed']}/{stats['total']})" if "passed" in stats else ""
-    return f"{value:.1%}{counts}"
-
-
-def table(results: dict[str, dict[str, Any]]) -> str:
-    names = list(results)
-    lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
-    for metric in (*METRICS, "ragas_tool_call_accuracy"):
-        cells = [_cell(metric, results[n]["metrics"][metric]) for n in names]
-        lines.append(f"| {metric} | " + " | ".join(cells) + " |")
-    lines.append(
-        "| model calls per turn | "
-        + " | ".join(str(results[n]["model_calls_per_turn"]) for n in names)
-        + " |"
-    )
-    return "\n".join(lines)
-
-
 def beats(tuned: dict[str, Any], base: dict[str, Any]) -> dict[str, bool]:
     """Per metric: is the fine-tuned model better than the base?"""
     verdict = {}
@@ -115,7 +93,6 @@ def beats(tuned: dict[str, Any], base: dict[str, Any]) -> dict[str, bool]:
 
 def main() -> None:
     from serving.manager import FINE_TUNED_GGUF, base_model_path
-    from training.card import write_card
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=Path, default=DEV_CASES)
@@ -154,7 +131,7 @@ def main() -> None:
     rendered = (
         f"{BEGIN}\nMeasured {summary['measured']} on {summary['machine']}; "
         f"{summary['cases']}{subset}, each system alone.\n\n"
-        f"{table(results)}\n\nFine-tuned beats base on: "
+        f"{systems_table(results)}\n\nFine-tuned beats base on: "
         + ", ".join(f"{m} {'yes' if ok else 'NO'}" for m, ok in verdict.items())
         + f".\n{END}"
     )

@@ -271,3 +271,28 @@ def write_dir(
     )
     written.append(baseline_md)
     return written
+
+
+def _system_cell(metric: str, stats: dict[str, Any]) -> str:
+    value = stats.get("value")
+    if value is None:
+        return "n/a"
+    if metric in LOWER_IS_BETTER:
+        return f"{value:.0f} ms (median {stats['median']:.0f})"
+    counts = f" ({stats['passed']}/{stats['total']})" if "passed" in stats else ""
+    return f"{value:.1%}{counts}"
+
+
+def systems_table(results: dict[str, dict[str, Any]]) -> str:
+    """Several systems' metrics side by side (evals.compare, the model card)."""
+    names = list(results)
+    lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for metric in (*METRICS, "ragas_tool_call_accuracy"):
+        cells = [_system_cell(metric, results[n]["metrics"][metric]) for n in names]
+        lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+    lines.append(
+        "| model calls per turn | "
+        + " | ".join(str(results[n]["model_calls_per_turn"]) for n in names)
+        + " |"
+    )
+    return "\n".join(lines)

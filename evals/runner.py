@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evals.cases import CASES_DIR, Case, load_cases, run_case
+from evals.baseline_agent import run_baseline
+from evals.cases import CASES_DIR, Case, SystemRun, load_cases, run_case
+from graph.config import primary_endpoint
 
 DEV_CASES = CASES_DIR / "dev.jsonl"
 TIER_CHOICES = {"primary": "primary", "emergency": "emergency"}
@@ -36,15 +38,6 @@ class EvalOptions:
     progress: bool = field(default_factory=lambda: sys.stderr.isatty())
 
 
-@dataclass
-class SystemRun:
-    """One system's outcomes on the suite."""
-
-    name: str
-    outcomes: list[dict[str, Any]]
-    seconds: float
-
-
 def use_endpoint(base_url: str | None, model: str | None) -> None:
     """Point the primary tier at another OpenAI-compatible endpoint (never managed)."""
     if base_url:
@@ -52,15 +45,6 @@ def use_endpoint(base_url: str | None, model: str | None) -> None:
         os.environ["TASKAGENT_PRIMARY_MANAGED"] = "false"
     if model:
         os.environ["TASKAGENT_PRIMARY_MODEL"] = model if "/" in model else f"openai/{model}"
-
-
-def primary_endpoint() -> tuple[str, str, str]:
-    """(api_base, served model name, api key) of the primary tier."""
-    from graph.config import load_settings
-
-    tier = load_settings().tiers["primary"]
-    name = tier.model.split("/", 1)[1] if tier.model.startswith("openai/") else tier.model
-    return tier.api_base, name, tier.api_key or "sk-local"
 
 
 def ensure_model_server() -> None:
@@ -134,8 +118,6 @@ async def run_suite(
 
     runs = [await run_graph(cases, tiers, options.progress)]
     if options.baseline and uses_model:
-        from evals.baseline_agent import run_baseline
-
         runs.append(await run_baseline(cases, options.progress))
 
     systems = {}

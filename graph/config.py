@@ -107,3 +107,10 @@ def load_settings() -> Settings:
         sorted((k, v) for k, v in os.environ.items() if k.startswith(("TASKAGENT_", "OPENAI_")))
     )
     return _cached_load(config_path(), relevant)
+
+
+def primary_endpoint() -> tuple[str, str, str]:
+    """(api_base, served model name, api key) of the primary tier."""
+    tier = load_settings().tiers["primary"]
+    name = tier.model.split("/", 1)[1] if tier.model.startswith("openai/") else tier.model
+    return tier.api_base, name, tier.api_key or "sk-local"

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Engine, case, select
 from sqlalchemy.exc import IntegrityError
@@ -24,18 +24,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from taskagent.db import CalendarEvent, Project, Reminder, Task, ToolWrite, User, make_engine
 from taskagent.errors import NotFound, ToolError
+from taskagent.schemas import (
+    CreateProjectArgs,
+    CreateReminderArgs,
+    CreateTaskArgs,
+    GetCalendarArgs,
+    ListTasksArgs,
+    TaskIdArgs,
+    UpdateTaskArgs,
+)
 from taskagent.settings import database_url
-
-if TYPE_CHECKING:
-    from taskagent.tools import (
-        CreateProjectArgs,
-        CreateReminderArgs,
-        CreateTaskArgs,
-        GetCalendarArgs,
-        ListTasksArgs,
-        TaskIdArgs,
-        UpdateTaskArgs,
-    )
 
 LIST_LIMIT = 50
 

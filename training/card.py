@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from evals.report import systems_table
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -66,13 +68,11 @@ def write_card(
         evals = json.loads(summary_file.read_text())
     lines += ["## Eval", ""]
     if evals:
-        from evals.compare import table
-
         lines += [
             f"Dev set `{evals['cases']}`, measured {evals['measured']} on {evals['machine']}, "
             "each system alone (no fallback). Reproduce with `python -m evals.compare`.",
             "",
-            table(evals["results"]),
+            systems_table(evals["results"]),
             "",
         ]
     else:

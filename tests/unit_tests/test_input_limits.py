@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-import taskagent.tools as tools
+import taskagent.schemas as schemas
 from taskagent.tools import ToolArgumentError, validate_call
 
 NOW = datetime(2026, 11, 18, 10, 0)
@@ -17,7 +17,7 @@ NOW = datetime(2026, 11, 18, 10, 0)
 def parser_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every call into the date parsers (they must not see oversized input)."""
     seen: list[str] = []
-    real_date, real_datetime = tools.resolve_date, tools.resolve_datetime
+    real_date, real_datetime = schemas.resolve_date, schemas.resolve_datetime
 
     def spy_date(value: Any, now: datetime) -> Any:
         seen.append("date")
@@ -27,8 +27,8 @@ def parser_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append("datetime")
         return real_datetime(value, now)
 
-    monkeypatch.setattr(tools, "resolve_date", spy_date)
-    monkeypatch.setattr(tools, "resolve_datetime", spy_datetime)
+    monkeypatch.setattr(schemas, "resolve_date", spy_date)
+    monkeypatch.setattr(schemas, "resolve_datetime", spy_datetime)
     return seen
 
 
