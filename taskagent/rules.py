@@ -638,7 +638,7 @@ _ASKS_AN_OPINION = re.compile(
 def _intent_is_strong(text: str) -> bool:
     """Verbs like 'add' or 'make' alone are too common; require a task-ish object."""
     strong = re.search(
-        r"\bremind|\bcomplete|\bfinish|\bdelete|\bremove|\breschedule|\bpostpone|\bmark\b|\bcalendar"
+        r"\bremind|\b(?:ping|nudge|alert)\s+me\b|\bcomplete|\bfinish|\bdelete|\bremove|\breschedule|\bpostpone|\bmark\b|\bcalendar"
         r"|\bagenda|\bneed\s+to\b|\bhave\s+to\b|\bremember\s+to\b|\bjot\b|\bnote\s+down"
         # "yo add fix bike brakes": an imperative "add" that opens the message
         r"|^\s*(?:(?:hey|hi|yo|ok(?:ay)?|pls|please)[\s,!]+)*add\s+(?!up\b|\d)['\"‘“]?[a-z]"

@@ -647,3 +647,10 @@ def test_a_project_named_by_its_name_gets_its_id() -> None:
     # a title's words are not a project, and no "project" word means no project
     for text in ("add 'Plan the garden makeover' to my list", "show my garden makeover tasks"):
         assert "project_id" not in plan(text, NOW, projects=projects).calls[0].arguments
+
+
+def test_nudge_me_is_a_reminder_request() -> None:
+    assert is_in_scope("nudge me at 5 to call the plumber")
+    assert [c.name for c in plan("nudge me at 5 to call the plumber", NOW).calls] == [
+        "create_reminder"
+    ]
