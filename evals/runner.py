@@ -21,7 +21,7 @@ from typing import Any
 
 from evals.baseline_agent import run_baseline
 from evals.cases import CASES_DIR, Case, SystemRun, load_cases, run_case
-from graph.config import primary_endpoint
+from graph.config import TIER_ORDER, primary_endpoint
 
 DEV_CASES = CASES_DIR / "dev.jsonl"
 TIER_CHOICES = {"primary": "primary", "emergency": "emergency"}
@@ -94,8 +94,12 @@ async def warm_up(tiers: str | None) -> None:
     """One untimed turn, so the first case does not pay model load or imports."""
     if tiers == "emergency":
         return
+    # The arbitration lets the rules answer "show my tasks" alone, which would leave the model
+    # cold: warm the model tiers by themselves (dev d032 timed out as the first case).
+    model_tiers = [t for t in (tiers or ",".join(TIER_ORDER)).split(",") if t != "emergency"]
     await run_case(
-        Case(id="warmup", category="selection", input="show my tasks", expected_calls=[]), tiers
+        Case(id="warmup", category="selection", input="show my tasks", expected_calls=[]),
+        ",".join(model_tiers),
     )
 
 

@@ -11,25 +11,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
-from taskagent.store import default_store
+from taskagent.store import TaskStore, default_store
 
 log = logging.getLogger("taskagent.known_tasks")
 
 
 async def open_task_titles(user: str) -> dict[int, str]:
     """The user's open task titles (id -> title); none when the database cannot say."""
-    try:
-        return await asyncio.to_thread(default_store().open_task_titles, user)
-    except Exception:  # a hint only: an outage must not turn into a stack trace here
-        log.warning("could not read the open task titles", exc_info=True)
-        return {}
+    return await _read(TaskStore.open_task_titles, user, "the open task titles")
 
 
 async def project_names(user: str) -> dict[int, str]:
     """The user's projects (id -> name); none when the database cannot say."""
+    return await _read(TaskStore.project_names, user, "the project names")
+
+
+async def _read(
+    query: Callable[[TaskStore, str], dict[int, str]], user: str, what: str
+) -> dict[int, str]:
     try:
-        return await asyncio.to_thread(default_store().project_names, user)
-    except Exception:  # a hint only, as above
-        log.warning("could not read the project names", exc_info=True)
+        return await asyncio.to_thread(query, default_store(), user)
+    except Exception:  # a hint only: an outage must not turn into a stack trace here
+        log.warning("could not read %s", what, exc_info=True)
         return {}

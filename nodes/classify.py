@@ -23,7 +23,13 @@ from graph.intents import IntentPrediction, load_classifier
 from graph.known_tasks import open_task_titles
 from graph.models import tier_gate
 from graph.state import State, latest_user_text
-from taskagent.rules import asks_about_the_agent, detect_intents, is_in_scope, is_undecided
+from taskagent.rules import (
+    asks_about_own_task,
+    asks_about_the_agent,
+    detect_intents,
+    is_in_scope,
+    is_undecided,
+)
 
 EXPLICIT_CREATE = re.compile(
     r"\b(?:add|create|make|new|put|jot\s+down|log)\b(?:\s+(?:me|a|an|new|another|one))*\s+"
@@ -107,9 +113,7 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if not in_scope and not asks_about_the_agent(text):
         # no domain word: does it name one of the user's own tasks?
         titles = await open_task_titles(context.user)
-        in_scope = bool(titles) and is_in_scope(
-            text, has_focus_task=state.focus_task_id is not None, known_titles=titles
-        )
+        in_scope = bool(titles) and asks_about_own_task(text, titles)
     if vote is not None and not intents and (vote.tools or in_scope):
         # the classifier reads idioms the patterns miss ("scrap the whole portuguese thing"),
         # but alone it adds nothing new: a create would take the whole message as its title

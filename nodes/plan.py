@@ -168,16 +168,32 @@ def agreed_rule_plan(
     return None
 
 
+def rules_may_plan(state: State, context: Context) -> bool:
+    """Will the rules plan this first round, alone or through the arbitration? Only then are
+    the user's task titles and project names worth a query."""
+    if state.scratch:
+        return False
+    if state.tier == "emergency":
+        return True
+    return (
+        not state.verify_error
+        and state.classifier_guess is not None
+        and context.arbitration in ("agreement", "rules-first")
+        and "emergency" in context.tier_order()
+    )
+
+
 async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Get the next batch of tool calls from the current tier."""
     context = runtime.context or Context()
     # A repair re-asks within the same round; a new round spends one step.
     steps_left = state.steps_left - (0 if state.verify_error else 1)
     open_tasks = projects = None
-    if "create_reminder" in state.intents and not state.scratch:
-        open_tasks = await open_task_titles(context.user)  # a reminder may be about one
-    if _NAMES_A_PROJECT.search(latest_user_text(state)) and not state.scratch:
-        projects = await project_names(context.user)  # "in the Q3 Planning project"
+    if rules_may_plan(state, context):
+        if "create_reminder" in state.intents:
+            open_tasks = await open_task_titles(context.user)  # a reminder may be about one
+        if _NAMES_A_PROJECT.search(latest_user_text(state)):
+            projects = await project_names(context.user)  # "in the Q3 Planning project"
     if (
         state.tier != "emergency"
         and (agreed := agreed_rule_plan(state, context, open_tasks, projects)) is not None

@@ -42,6 +42,12 @@ _CLAUSE_VERBS = (
     r"reopen|remind|started|kill|ping|nudge|nix|ditch"
 )
 _POLITE = r"(?:(?:could|can|would|will)\s+you\s+(?:also\s+)?|please\s+)?"
+# "add 'A' - no wait, make that 'B'": the words that take back what was just said
+_TAKE_BACK = r"(?:no[,\s]+)?(?:wait|actually|sorry|scratch\s+that)"
+# "reopen task 4", "un-finish it", "it's not actually done"
+_REOPEN_WORDS = (
+    r"\bre-?open\b|\bun-?(?:complete|finish)|\bnot\s+(?:actually\s+)?(?:done|finished)\b"
+)
 _SPLIT_RE = re.compile(
     # "no. 7" is an id, not the end of a sentence
     rf"\s*(?:;|(?<!\bno)\.\s+|[,-]?\s+(?:and\s+then|then|and\s+also|and|also|plus|so)\s+"
@@ -50,7 +56,7 @@ _SPLIT_RE = re.compile(
     # "delete #2 and #4", "make task 4 low and task 1 urgent": a second task, same action
     rf"|,?\s+and\s+(?=(?:task\s*#?\d|#\d|TASK-\d))"
     # "add 'A' - no wait, make that 'B'", "... - actually I already have that one"
-    rf"|(?:,|\s+[-–—])\s+(?=(?:no[,\s]+)?(?:wait|actually|sorry|scratch\s+that)\b)"
+    rf"|(?:,|\s+[-–—])\s+(?={_TAKE_BACK}\b)"
     # "remind me at 9am to call the GP, and at 2pm to collect the passports"
     rf"|,?\s+and\s+(?=(?:again\s+)?(?:at|on)\s+\d)"
     # "... the mince pies 🎄 what's left?", "Done! show me the rest"
@@ -64,7 +70,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (  # before complete: "reopen task 4, it isn't finished" is not a complete
         "update_task",
         re.compile(
-            r"\bre-?open\b|\bun-?(?:complete|finish)|\bnot\s+(?:actually\s+)?(?:done|finished)\b"
+            rf"{_REOPEN_WORDS}"
             r"|\bkick(?:ed)?\s+off\s+(?:task|#|number)|\b(?:add|put)\s+(?:a\s+)?(?:note|description|"
             r"comment)\s+(?:to|on)\s+(?:task|#|it|that|the\s)"
             r"|^\s*(?:and\s+)?(?:add|put)\s+(?:a\s+)?(?:note|description|comment)\s*:"
@@ -250,8 +256,8 @@ def _status(text: str) -> str | None:
         _I,
     ):
         return "in_progress"
-    if re.search(
-        r"\b(?:pending|open|outstanding|not\s+started|to\s+do|reopen)\b|\b(?:back\s+)?to\s+to-do\b",
+    if _REOPENS.search(text) or re.search(
+        r"\b(?:pending|open|outstanding|not\s+started|to\s+do)\b|\b(?:back\s+)?to\s+to-do\b",
         text,
         _I,
     ):
@@ -618,12 +624,19 @@ def is_in_scope(
         return False  # "is a to-do list better on paper, in your opinion?" is chat
     if _DOMAIN_RE.search(text) or (detect_intents(text) and _intent_is_strong(text)):
         return True
-    if known_titles and names_a_known_task(known_titles, text):
-        intents = detect_intents(text)
-        if intents and (set(intents) <= {"list_tasks"} or _intent_is_strong(text)):
-            return True
+    if known_titles and asks_about_own_task(text, known_titles):
+        return True
     # "make it urgent" / "mark that done" continue the conversation about a task.
     return has_focus_task and bool(_REFERENCE_RE.search(text)) and bool(detect_intents(text))
+
+
+def asks_about_own_task(text: str, titles: dict[int, str]) -> bool:
+    """Does ``text`` name one of these open tasks with a clear action or a question about it?"""
+    text = _fixed_typos(text)
+    if not names_a_known_task(titles, text):
+        return False
+    intents = detect_intents(text)
+    return bool(intents) and (set(intents) <= {"list_tasks"} or _intent_is_strong(text))
 
 
 _ASKS_AN_OPINION = re.compile(
@@ -980,7 +993,7 @@ _NOTE_FOR_IT = re.compile(
 # "both", "X and the Y", "the gym locker and gym induction tasks"
 # "no wait, make that 'Text the plumber'": the title just given is replaced
 _CORRECTION = re.compile(
-    r"^\s*(?:no[,\s]+)?(?:wait|sorry|actually|scratch\s+that|i\s+mean)\b[,\s]*"
+    rf"^\s*(?:{_TAKE_BACK}|i\s+mean)\b[,\s]*"
     r"(?:(?:no[,\s]+)?(?:make|call|change)\s+(?:that|it)(?:\s+to)?\b|(?:it\s+should\s+be))",
     _I,
 )
@@ -993,7 +1006,7 @@ _ALREADY_HAVE = re.compile(
     _I,
 )
 _REOPENS = re.compile(
-    r"\bre-?open|\bun-?(?:complete|finish|tick)|\bnot\s+(?:actually\s+)?(?:done|finished)\b"
+    rf"{_REOPEN_WORDS}|\bun-?tick"
     r"|\bback\s+(?:to|on)\s+(?:to-?do|pending|open|not\s+started|my\s+list|the\s+list)\b",
     _I,
 )
