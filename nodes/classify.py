@@ -27,6 +27,7 @@ from taskagent.rules import (
     asks_about_own_task,
     asks_about_the_agent,
     detect_intents,
+    holds_off,
     is_in_scope,
     is_undecided,
 )
@@ -43,6 +44,7 @@ DECLINE = (
     "Sorry, I can only help with tasks, projects, reminders and your calendar. "
     "Try something like “Add a task to call the bank tomorrow”."
 )
+LEFT_ALONE = "All right, I've left it as it is."
 UNDECIDED = (
     "It sounds like you haven't decided yet, so I've left everything as it is. "
     "When you're sure, tell me, for example “complete task 5”."
@@ -99,6 +101,10 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if is_undecided(text):  # a write now would be one nobody asked for
         return update | {"route": "decline", "notice": UNDECIDED}
     intents = detect_intents(text)
+    if not intents and holds_off(text):
+        # "dont delete #2!!": the classifier hears "delete", but the user said no (while
+        # "don't delete task 2, just mark it done" still asks for something)
+        return update | {"route": "decline", "notice": LEFT_ALONE}
     guess = await _classifier_guess(text)
     confident = guess is not None and guess.confidence >= context.classifier_confidence
     # A sure classifier overrules the patterns only where they read nothing, or just the word

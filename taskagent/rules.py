@@ -44,9 +44,10 @@ _CLAUSE_VERBS = (
 _POLITE = r"(?:(?:could|can|would|will)\s+you\s+(?:also\s+)?|please\s+)?"
 # "add 'A' - no wait, make that 'B'": the words that take back what was just said
 _TAKE_BACK = r"(?:no[,\s]+)?(?:wait|actually|sorry|scratch\s+that)"
-# "reopen task 4", "un-finish it", "it's not actually done"
+# "reopen task 4", "un-finish it", "it's not actually done", "put it back on my list"
 _REOPEN_WORDS = (
     r"\bre-?open\b|\bun-?(?:complete|finish)|\bnot\s+(?:actually\s+)?(?:done|finished)\b"
+    r"|\bback\s+(?:to|on)\s+(?:to-?do|pending|open|not\s+started|my\s+list|the\s+list)\b"
 )
 _SPLIT_RE = re.compile(
     # "no. 7" is an id, not the end of a sentence
@@ -58,7 +59,7 @@ _SPLIT_RE = re.compile(
     # "add 'A' - no wait, make that 'B'", "... - actually I already have that one"
     rf"|(?:,|\s+[-–—])\s+(?={_TAKE_BACK}\b)"
     # "remind me at 9am to call the GP, and at 2pm to collect the passports"
-    rf"|,?\s+and\s+(?=(?:again\s+)?(?:at|on)\s+\d)"
+    rf"|,?\s+and\s+(?=(?:again\s+)?(?:at|on)\s+(?:\d|(?:noon|midday|midnight)\b))"
     # "... the mince pies 🎄 what's left?", "Done! show me the rest"
     rf"|(?<=[!?)])\s+(?={_POLITE}(?:{_CLAUSE_VERBS})\b)|\s+(?=what'?s\s+left\b)"
     # "a new project 'X' with a task in it called 'Y'", "... - plus a task under it to 'Z'"
@@ -110,6 +111,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"|\b(?:anything|something)\s+booked\b"
             r"|\bbooked\s+(?:in\s+)?(?:for\s+|on\s+)?(?:today|tomorrow|this|next|\w+day)\b"
             r"|\bnext\s+meeting\b"
+            r"|\banything\s+i\s+(?:should|need\s+to)\s+(?:worry|know|think)\s+about\b"
             r"|\bcalls?\s+scheduled\b|\bwhat'?s\s+happening\b|\blooking\s+busy\b"
             r"|\b(?:got|have)\s+(?:much|anything)\s+on\s+(?:today|tomorrow|\w+day)\b"
             r"|\bwhat\s+does\s+(?:my\s+)?(?:today|tomorrow|\w+day|the\s+week)\s+look\b",
@@ -125,7 +127,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"[^.]*\b(?:tasks?(?![\s#:_-]*\d)|todos?|to-?dos?|to\s+do|"
             r"items|backlog|overdue|pending|outstanding|on\s+my\s+plate|list|stuff|things|still\s+open|"
             r"tagged|due|(?:high|urgent|low)[\s-]priority|not\s+started|done|finished|completed|"
-            r"in[\s-]progress|"
+            r"in[\s-]progress|ticked\s+off|in\s+the\s+middle\s+of|urgent|jobs|chores|"
             r"left|remains|remaining)\b"
             r"|^\s*(?:please\s+)?(?:show|list|display)\s+(?:me\s+)?(?:everything|all)\b"
             r"|^\s*(?:please\s+)?(?:show|list|display)\s+(?:me\s+)?what'?s\s+in\b"
@@ -144,6 +146,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"wipe|cancel|(?:can|should)\s+be\s+(?:deleted|removed|binned|scrapped))\b"
             r"(?!\s+(?:it\s+)?to\s+(?:low|normal|medium))"
             r"|\btake\s+(?:it|that|this|#\d+|task\s*\d+)\s+off\b(?!\s+(?:hold|pause))"
+            r"|\blose\s+(?:it|that|this)(?:\s+(?:one|task))?\b"
             r"|\btake\b[^.]{1,60}\boff\s+(?:my|the)\s+(?:list|to-?do|plate)\b"
             r"|\bget\b[^.]{0,30}\bout\s+of\s+here\b"
             # "forget the login docs task": not "don't forget the dentist task"
@@ -160,7 +163,11 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"|\bdone\s+with\b|\bi\s+did\b|\bhandled\b|\bsorted\b(?!\s+by)"
             r"|\bi'?ve\s+(?:already\s+)?done\s+(?:task\s*|#)?\d"
             r"|\bmark\s+(?:it|that|this)\s+off\b|\bclose\s+(?:it|that|this)\b"
-            r"|\bsent\s+off\b|\bover\s+the\s+line\b|\ball\s+done\b|\b(?:tick|check|cross)\b[^.]{0,40}\boff\b",
+            r"|\bsent\s+off\b|\bover\s+the\s+line\b|\ball\s+done\b"
+            r"|\b(?:tick|check|cross|strike)\b[^.]{0,40}\boff\b|\bstrike\s+(?:it|that|this)\b"
+            # "invitations are all out, one down", "consider it paid", "#2 and #4 are done"
+            r"|\bone\s+(?:down|off\s+the\s+list|less\s+thing)\b|\bconsider\s+it\s+(?:done|paid|sorted)\b"
+            r"|\bare\s+done\b|\bdone,?\s+tick\b",
             _I,
         ),
     ),
@@ -170,12 +177,22 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:update|change|set|rename|move|reschedule|postpone|push(?:\s+back)?|bump|delay|edit|"
             r"modify|prioriti[sz]e|make\s+(?:it|its|task|#|that|this)|mark)\b"
             r"|\b(?:i'?ve|i\s+have|i)\s+(?:begun|began|started)\b|\bstarted\s+(?:on|working)\b"
+            r"|^\s*(?:i'?m\s+)?starting\s+(?:on\s+)?(?:the|my|#|task)\b"
             r"|\b(?:deadline|due\s+date|priority|description|title)\s+(?:on|of|for)\s+(?:task\s*|#|TASK-)\d"
             r"|(?:\btask[\s#:_-]*\d+|#\d+)(?:'s)?\s+(?:is\s+)?(?:actually\s+|now\s+)*"
             r"(?:due|should\s+be\s+(?:due|called|named))\b"
             r"|\bslipped\b|\bbring\b[^.]*\bforward\b|^\s*(?:please\s+)?start\s+(?:on\s+)?(?:task|#|TASK-)"
             r"|^\s*(?:and\s+)?tag\s+(?:it|that|this|them)\b"
-            r"|\bworking\s+on\b|\bin\s+progress\b",
+            r"|\bworking\s+on\b|\bin\s+progress\b"
+            # "the report can wait till Monday", "release notes slip to Wednesday next week"
+            r"|\bcan\s+(?:wait|slide|slip)\s+(?:till|until|to)\b|\bslips?\s+to\b"
+            r"|\b(?:needs?\s+to\s+happen|has\s+to\s+be\s+(?:in|done))\s+by\b|\bbeen\s+moved\s+to\b"
+            # "filing the tax return just became urgent", "passport renewal is now urgent"
+            r"|\b(?:became|is\s+now|'s\s+now|is)\s+(?:urgent|top\s+priority)\b"
+            r"|\b(?:up|down)\s+to\s+(?:high|low|urgent|normal)\b"
+            r"|\bi'?m\s+on\s+(?:the|#|task|it)\b|\bunderway\b|\bpicked\s+up\s+the\b"
+            r"|\b(?:put|set)\s+(?:that|this)\s+on\s+it\b"  # "... due this weekend, put that on it"
+            r"|(?:\btask[\s#:_-]*\d+|#\d+)\s+(?:to\s+)?(?:urgent|high|low|normal)\b",
             _I,
         ),
     ),
@@ -250,7 +267,8 @@ def _status(text: str) -> str | None:
     if re.search(r"\b(?:completed|done|finished|closed)\b", text, _I):
         return "completed"
     if re.search(
-        r"\b(?:in[\s-]progress|started|begun|began|ongoing|working\s+on|underway|kicked\s+off)\b"
+        r"\b(?:in[\s-]progress|started|starting|begun|began|ongoing|working\s+on|underway|"
+        r"kicked\s+off|in\s+the\s+middle\s+of)\b|\bi'?m\s+on\s+(?:the|#|task|it)\b"
         r"|^\s*(?:please\s+)?start\s+(?:on\s+)?(?:task|#|TASK-)",
         text,
         _I,
@@ -479,14 +497,20 @@ _UNDECIDED = re.compile(
     r"|\blet'?s\s+keep\s+(?:it|that|this|them)\b|\bhaven'?t\s+decided\b"
     r"|\b(?:was|were)\s+going\s+to\s+(?:ask|delete|remove|cancel|mark|add)\b"
     r"|\b(?:just\s+)?leave\s+it\s*(?:for\s+now|as\s+it\s+is|be)?\s*[.!]*$|\bactually,?\s+no\b"
-    r"|\bnever\s*mind\b|^\s*(?:what\s+if|what\s+would\s+happen\s+if|if)\s+i\b[^.]*\?",
+    r"|\bnever\s*mind\b|^\s*(?:what\s+if|what\s+would\s+happen\s+if|if)\s+i\b[^.]*\?"
+    # "would it be silly to delete all my low-priority tasks?"
+    r"|\b(?:would|is)\s+it\s+(?:be\s+)?(?:silly|wise|smart|better|crazy|mad|worth\s+it|"
+    r"a\s+(?:good|bad)\s+idea)\s+to\b"
+    # "I'd love to start a bird photography project someday": a wish, not a request
+    r"|\b(?:i'?d\s+(?:love|like)|i\s+(?:want|hope|wish))\s+to\b[^.]*"
+    r"\b(?:someday|some\s+day|one\s+day|eventually)\b",
     _I,
 )
 # "is task 3 done?", "when is task 4 due?", "did I ever finish the 'Pay fine' task?": a
 # question about a task's state is answered by looking, never by changing it
 _STATE_QUESTION = re.compile(
     r"^\s*(?:is|are|was|were|did|didn'?t|does|has|hasn'?t|have\s+i|when(?:'s|\s+is|\s+was|\s+did)"
-    r"|how\s+(?:far|long))\b(?!\s+(?:it|there)\s+(?:possible|a\s+way)\b)[^?]*\?",
+    r"|how\s+(?:far|long)|how'?s|how\s+is)\b(?!\s+(?:it|there)\s+(?:possible|a\s+way)\b)[^?]*\?",
     _I,
 )
 _NOT_DONE = re.compile(
@@ -525,10 +549,23 @@ def ids_in_words(text: str) -> set[int]:
 _TYPOS = [
     (re.compile(r"\b(?:taks|tsak|tsk|tas)\b", _I), "task"),
     (re.compile(r"\bmak\b", _I), "make"),
+    (re.compile(r"\b(?:shud|shld|shoud)\b", _I), "should"),
     (re.compile(r"\bcreat\b", _I), "create"),
     (re.compile(r"\b(?:delet|dlete|delte)\b", _I), "delete"),
     (re.compile(r"\b(?:compelte|complet|comlete)\b", _I), "complete"),
     (re.compile(r"\b(?:remidn|remnid)\b", _I), "remind"),
+    (re.compile(r"\bcros\b", _I), "cross"),
+    (re.compile(r"\bdun\b", _I), "done"),
+    (re.compile(r"\br\s+(?=done\b)", _I), "are "),
+    (re.compile(r"\bim\b", _I), "i'm"),
+    (re.compile(r"\bbak\b", _I), "back"),
+    (re.compile(r"\bhi\s+(?=pri)", _I), "high "),
+    (re.compile(r"\bmvoe\b", _I), "move"),
+    (re.compile(r"\b(?:tmrw|tmr|tmrow|tomoz)\b", _I), "tomorrow"),
+    (re.compile(r"\bwat\b", _I), "what"),
+    (re.compile(r"\bfinsh(?=\w*)", _I), "finish"),
+    (re.compile(r"\balredy\b", _I), "already"),
+    (re.compile(r"\s*->\s*"), " to "),  # "TASK-0002 -> urgent"
 ]
 
 
@@ -544,9 +581,24 @@ def asks_about_the_agent(text: str) -> bool:
     return bool(_ASKS_AN_OPINION.search(text)) and not _ID_RE.search(text)
 
 
+# "dont delete #2!!", "don't mark the cake order as done yet": asked to leave it alone (not
+# "don't forget to call mum", which asks for a task)
+_HOLDS_OFF = re.compile(
+    r"^\s*(?:(?:no|please|pls|but|and|so|hold\s+on|wait)[,!.\s]+)*(?:don'?t|dont|do\s+not|never)\s+"
+    r"(?:\w+\s+)?(?:delete|remove|bin|drop|scrap|complete|finish|mark|tick|close|change|touch|"
+    r"move|cancel|update|edit|rename|add|create|make)\b",
+    _I,
+)
+
+
+def holds_off(text: str) -> bool:
+    """Is the user asking us to leave something as it is ("dont delete #2!!")?"""
+    return bool(_HOLDS_OFF.search(_fixed_typos(text)))
+
+
 def is_undecided(text: str) -> bool:
     """Is the user still deciding ("should I mark task 5 done?"), so nothing may change?"""
-    return bool(_UNDECIDED.search(text))
+    return bool(_UNDECIDED.search(_fixed_typos(text)))
 
 
 # "show completed tasks and also the ones in progress": more of the same list
@@ -555,10 +607,34 @@ _MORE_OF_THE_SAME = re.compile(
 )
 
 
+# "I finished the Berlin marathon last year": a memory, not news about a task
+_A_MEMORY = re.compile(
+    r"\blast\s+(?:year|summer|winter|spring|autumn|fall)\b"
+    r"|\b(?:\d+|a\s+few|two|three|many|some)\s+years\s+ago\b|\bback\s+in\s+(?:19|20)\d\d\b",
+    _I,
+)
+# "Tell Sam to finish the slides", "ask Priyanka to send me the numbers": someone else's job
+_SOMEONE_ELSES_JOB = re.compile(
+    r"^\s*(?:(?:please|can\s+you|could\s+you|would\s+you)\s+)?(?:tell|ask|get|text|email|message)"
+    r"\s+(?!me\b|us\b|the\b|my\b|it\b|task\b)\w+\s+(?:to|that)\b",
+    _I,
+)
+# "delete that email from the recruiter": another app's thing (not "delete the email task")
+_ANOTHER_APPS_THING = re.compile(
+    r"\b(?:delete|remove|bin|trash|erase|wipe|clear|archive)\s+(?:[\w']+\s+){0,3}?"
+    r"(?:e-?mails?|messages?|texts?|photos?|pictures?|files?|folders?|apps?|accounts?|channels?|"
+    r"chats?|contacts?|voicemails?|posts?|tweets?|comments?|alarms?|cookies|history)\b"
+    r"(?![^.]{0,40}\b(?:task|to-?do)s?\b)",
+    _I,
+)
+
+
 def _intent(clause: str) -> str | None:
     if _MORE_OF_THE_SAME.search(clause):
         return None
     if _NEGATED.search(clause) or _UNDECIDED.search(clause) or _NAMES_A_TASK.search(clause):
+        return None
+    if _A_MEMORY.search(clause) or _SOMEONE_ELSES_JOB.search(clause):
         return None
     if _EXPLICIT_CREATE_HEAD.search(clause):
         return "create_task"
@@ -577,12 +653,19 @@ def _intent(clause: str) -> str | None:
                 return None  # "I haven't finished the mural sketches yet, but I'm on it"
             if name == "delete_task" and _NEW_PRIORITY.search(unquoted):
                 return "update_task"  # "drop task 3 to low priority" keeps the task
+            if (
+                name == "delete_task"
+                and not _ID_RE.search(clause)
+                and _ANOTHER_APPS_THING.search(unquoted)
+            ):
+                return None
             if name == "create_project" and _INTO_A_PROJECT.search(clause):
                 return "create_task"  # "create 'X' in the Wedding Prep project"
             # "show my completed tasks" is a list, "what's on my calendar" a calendar
             return name
     if _STATE_QUESTION.search(clause) and (
-        _DOMAIN_RE.search(clause) or re.search(r"\b(?:yet|already|ever)\b", clause, _I)
+        _DOMAIN_RE.search(clause)
+        or re.search(r"\b(?:yet|already|ever|still|or\s+did\s+i\s+forget)\b", clause, _I)
     ):
         return "list_tasks"  # "is task 3 done?", "did I RSVP to Priya's wedding yet?"
     return None
@@ -630,13 +713,31 @@ def is_in_scope(
     return has_focus_task and bool(_REFERENCE_RE.search(text)) and bool(detect_intents(text))
 
 
+# "the gutters are done, strike it", "Kim's report can wait till Monday", "passport renewal is
+# now urgent": said of a task the user has, these ask for the change
+_SAYS_WHAT_BECAME_OF_IT = re.compile(
+    r"\bstrike\b|\bone\s+(?:down|off\s+the\s+list|less\s+thing)\b|\bconsider\s+it\b"
+    r"|\b(?:that'?s|it'?s)\s+(?:handled|sorted|done)\b|\b(?:is|are|'s)\s+done\b|\bdone,?\s+tick\b"
+    r"|\bcan\s+(?:wait|slide|slip)\s+(?:till|until|to)\b|\bslips?\s+to\b|\bby\s+(?:the\s+\d|\w+day)\b"
+    r"|\b(?:became|is\s+now|'s\s+now)\s+(?:urgent|top\s+priority)\b|\btop\s+priority\b"
+    r"|\b(?:up|down)\s+to\s+(?:high|low|urgent|normal)\b|\bmake\s+it\s+(?:low|high|urgent)\b"
+    r"|\bi'?m\s+on\b|\bunderway\b|\bworking\s+on\s+it\b|\b(?:drop|scrap|lose)\s+(?:it|that)\b"
+    r"|\bbeen\s+moved\s+to\b|\bback\s+on\s+my\s+list\b",
+    _I,
+)
+
+
 def asks_about_own_task(text: str, titles: dict[int, str]) -> bool:
     """Does ``text`` name one of these open tasks with a clear action or a question about it?"""
     text = _fixed_typos(text)
     if not names_a_known_task(titles, text):
         return False
     intents = detect_intents(text)
-    return bool(intents) and (set(intents) <= {"list_tasks"} or _intent_is_strong(text))
+    return bool(intents) and (
+        set(intents) <= {"list_tasks"}
+        or _intent_is_strong(text)
+        or bool(_SAYS_WHAT_BECAME_OF_IT.search(text))
+    )
 
 
 _ASKS_AN_OPINION = re.compile(
@@ -800,6 +901,17 @@ def _task_the_message_is_about(titles: dict[int, str], message: str) -> int | No
         if (len(said & (words := _stems(title))) >= 2 and (said <= words or words <= said))
         or (said and said <= words)
     ]
+    if not found:
+        # "at noon about the swimming fees": one title alone holds a long word of the message
+        found = [
+            task_id
+            for task_id, title in titles.items()
+            if any(
+                len(word) >= 4
+                and all(word not in _stems(other) for other in titles.values() if other != title)
+                for word in said & _stems(title)
+            )
+        ]
     return found[0] if len(found) == 1 else None
 
 
@@ -845,10 +957,16 @@ _LOOKS_LIKE_A_TIME = re.compile(
 # says what the task is
 _ADD_IT_AS_A_TASK = re.compile(
     r"^\s*(?:(?:please|pls|can\s+you|could\s+you)\s+)?(?:add|put|make|log|stick|turn)\s+"
-    r"(?:(?:it|this|that)\s+(?:in\s+|into\s+)?(?:as\s+)?(?:a\s+)?(?:task|to-?do)|a\s+task\s+in"
+    r"(?:(?:it|this|that)\s+(?:in\s+|into\s+)?(?:as\s+)?(?:an?\s+)?(?:(?:high|low|urgent|normal|"
+    r"medium|top)[\s-]+(?:priority\s+)?)?(?:task|to-?do)|a\s+task\s+in"
     r"|(?:it|this|that)\s+(?:on|to)\s+(?:my|the)\s+(?:list|to-?dos?))\b",
     _I,
 )
+
+
+def _priority_said(match: re.Match[str]) -> str:
+    priority = _priority(match.group(0))
+    return f"{priority} priority" if priority else ""
 
 
 def _inherit_actions(clauses: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
@@ -867,7 +985,8 @@ def _inherit_actions(clauses: list[tuple[str, str | None]]) -> list[tuple[str, s
     for clause, intent in clauses:
         lead = merged[-1] if merged else None
         if lead and _ADD_IT_AS_A_TASK.search(clause) and not _ID_RE.search(lead[0]):
-            rest = _ADD_IT_AS_A_TASK.sub("", clause).strip(" ,.")
+            # "add it as a high priority task": the priority stays, the rest is the lead's
+            rest = _ADD_IT_AS_A_TASK.sub(_priority_said, clause).strip(" ,.")
             merged[-1] = (f"{lead[0]}, {rest}" if rest else lead[0], "create_task")
             continue
         # "Next Monday 10am, remind me about TASK-0002": the lead-in is the reminder's time
@@ -898,7 +1017,11 @@ def _inherit_actions(clauses: list[tuple[str, str | None]]) -> list[tuple[str, s
         if i and inherited[i - 1][1] == "list_tasks" and _MORE_OF_THE_SAME.search(clause):
             inherited[i] = (clause, "list_tasks")
             continue
-        if i and clauses[i - 1][1] == "create_reminder" and re.match(r"(?:at|on)\s+\d", clause):
+        if (
+            i
+            and clauses[i - 1][1] == "create_reminder"
+            and re.match(r"(?:at|on)\s+(?:\d|(?:noon|midday|midnight)\b)", clause)
+        ):
             inherited[i] = (clause, "create_reminder")  # "..., and at 2pm to collect the passports"
             continue
         if not _ID_RE.search(clause) or _NEGATED.search(clause) or _UNDECIDED.search(clause):
@@ -1006,8 +1129,7 @@ _ALREADY_HAVE = re.compile(
     _I,
 )
 _REOPENS = re.compile(
-    rf"{_REOPEN_WORDS}|\bun-?tick"
-    r"|\bback\s+(?:to|on)\s+(?:to-?do|pending|open|not\s+started|my\s+list|the\s+list)\b",
+    rf"{_REOPEN_WORDS}|\bun-?tick",
     _I,
 )
 _TWO_NAMED = re.compile(r"\bboth\b|\band\s+the\b|\band\s+[^.,]{2,40}\btasks\b", _I)
@@ -1054,6 +1176,11 @@ def _both_named(known_tasks: dict[int, str], clause: str) -> list[tuple[int, str
     if re.search(r"\bboth\b", clause, _I) and len(named) == 2:
         return [(task_id, clause) for task_id in sorted(named)]
     return []
+
+
+_TIME_ONLY = re.compile(
+    r"(?:at\s+)?(?:\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)?|noon|midday|midnight)", _I
+)
 
 
 def _own_when(title: str, titles: list[str], clause: str, now: datetime) -> When | None:
@@ -1239,7 +1366,13 @@ def plan(
             if when is None:
                 result.question = "When should I remind you?"
                 break
-            reminder: dict[str, Any] = {"remind_at": when.value.isoformat(timespec="minutes")}
+            at = when.value
+            earlier_reminders = [c for c in result.calls if c.name == "create_reminder"]
+            if earlier_reminders and _TIME_ONLY.fullmatch(clause[when.start : when.end].strip()):
+                # "at 7:30 tomorrow about the PE kit and at noon about the fees": the same day
+                day = datetime.fromisoformat(earlier_reminders[-1].arguments["remind_at"]).date()
+                at = datetime.combine(day, at.time())
+            reminder: dict[str, Any] = {"remind_at": at.isoformat(timespec="minutes")}
             task_id = _task_id(clause, focus_task_id, made_task)
             if task_id is not None:
                 reminder["task_id"] = task_id
@@ -1251,6 +1384,10 @@ def plan(
             elif about and not _REFERENCE_RE.fullmatch(about.group(1).strip(" .!?")):
                 message = _TRAILING_NOISE.sub("", about.group(1)).strip(" .!?")
                 reminder["message"] = re.sub(r"\s+(?=,)", "", re.sub(r"\s{2,}", " ", message))
+            acted_on = {c.arguments.get("task_id") for c in result.calls} - {None}
+            if "task_id" not in reminder and "message" not in reminder and len(acted_on) == 1:
+                # "move the vet appointment to the 14th and remind me the evening before"
+                reminder["task_id"] = acted_on.pop()
             if "task_id" not in reminder and open_tasks and reminder.get("message"):
                 # "remind me at 8am to book Luna's vaccinations": about a task they have
                 linked = _task_the_message_is_about(open_tasks, str(reminder["message"]))

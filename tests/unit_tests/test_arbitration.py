@@ -286,3 +286,14 @@ async def test_a_write_on_a_task_named_by_title_never_asks_the_model(
     assert result.model_calls == 0 and fake_models["primary"].prompts == []
     assert [c["name"] for c in result.tool_calls] == ["list_tasks", "update_task"]
     assert tasks()[2]["due_date"] is not None and set(tasks()) == {1, 2, 3, 4, 5}
+
+
+async def test_a_sure_classifier_cannot_overrule_dont(
+    agent: Agent, fake_models: dict[str, ScriptedChatModel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the classifier hears "delete"; the patterns hear the user say no
+    classifier(monkeypatch, {"delete_task"})
+    fake_models["primary"].responses = [calls(("delete_task", {"task_id": 2}))]
+    result = await ask(agent, "dont delete #2!!")
+    assert result.tool_calls == [] and "left it as it is" in result.response
+    assert len(tasks()) == 5 and untouched()

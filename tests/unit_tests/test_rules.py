@@ -4,7 +4,15 @@ from datetime import datetime
 
 import pytest
 
-from taskagent.rules import detect_intents, is_in_scope, plan, tasks_mentioned
+from taskagent.rules import (
+    asks_about_own_task,
+    detect_intents,
+    holds_off,
+    is_in_scope,
+    is_undecided,
+    plan,
+    tasks_mentioned,
+)
 
 NOW = datetime(2026, 11, 18, 10, 0)
 
@@ -653,4 +661,88 @@ def test_nudge_me_is_a_reminder_request() -> None:
     assert is_in_scope("nudge me at 5 to call the plumber")
     assert [c.name for c in plan("nudge me at 5 to call the plumber", NOW).calls] == [
         "create_reminder"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I finished the Berlin marathon last year and my knees still remember it.",
+        "Tell Sam to finish the slides before Friday.",
+        "Can you ask Priyanka to send me her Q1 numbers?",
+        "Delete that email from the recruiter, it's obviously spam.",
+    ],
+)
+def test_memories_other_peoples_jobs_and_other_apps_things_ask_for_nothing(text: str) -> None:
+    assert detect_intents(text) == []
+
+
+def test_deleting_a_task_about_email_is_still_a_delete() -> None:
+    assert detect_intents("delete the email task") == ["delete_task"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Would it be silly to delete all my low-priority tasks?",
+        "I'd love to start a bird photography project someday.",
+        "shud i delete task 4 or keep it",
+    ],
+)
+def test_hedges_and_wishes_are_undecided(text: str) -> None:
+    assert is_undecided(text)
+
+
+def test_dont_alone_holds_off_but_dont_with_an_instead_does_not() -> None:
+    assert holds_off("dont delete #2!!")
+    assert detect_intents("dont delete #2!!") == []
+    assert detect_intents("don't delete task 2, just mark it done") == ["complete_task"]
+    assert not holds_off("Don't forget to call mum")
+
+
+@pytest.mark.parametrize(
+    ("text", "call"),
+    [
+        ("cros off #3", ("complete_task", {"task_id": 3})),
+        ("task three is dun", ("complete_task", {"task_id": 3})),
+        ("TASK-0002 -> urgent pls", ("update_task", {"task_id": 2, "priority": "urgent"})),
+        ("#5 hi priority", ("update_task", {"task_id": 5, "priority": "high"})),
+        ("im on #1 now", ("update_task", {"task_id": 1, "status": "in_progress"})),
+        ("put #2 bak on my list", ("update_task", {"task_id": 2, "status": "pending"})),
+    ],
+)
+def test_terse_and_misspelt_requests_on_numbered_tasks(
+    text: str, call: tuple[str, dict[str, object]]
+) -> None:
+    result = plan(text, NOW)
+    assert [(c.name, c.arguments) for c in result.calls] == [call]
+
+
+def test_statements_about_an_own_task_are_in_scope_only_with_a_change() -> None:
+    titles = {1: "Write the monthly report", 2: "Proofread Kim's report"}
+    assert asks_about_own_task("Kim's report can wait till Monday.", titles)
+    assert not asks_about_own_task("Kim wrote a great report this month.", titles)
+    result = plan("Kim's report can wait till Monday.", NOW, known_tasks=titles)
+    assert [(c.name, c.arguments) for c in result.calls] == [
+        ("update_task", {"task_id": 2, "due_date": "2026-11-23"})
+    ]
+
+
+def test_a_second_reminder_time_keeps_the_first_ones_day_and_finds_its_task() -> None:
+    open_tasks = {2: "Pay for Maya's swimming lessons", 4: "Label Maya's PE kit"}
+    text = "Remind me at 7:30 tomorrow about the PE kit and at noon about the swimming fees."
+    calls = plan(text, NOW, open_tasks=open_tasks).calls
+    assert [(c.arguments["remind_at"], c.arguments.get("task_id")) for c in calls] == [
+        ("2026-11-19T07:30", 4),
+        ("2026-11-19T12:00", 2),
+    ]
+
+
+def test_a_reminder_with_no_subject_is_about_the_task_just_changed() -> None:
+    known = {1: "Vet appointment for Pepper", 3: "Pay the vet bill"}
+    text = "Move Pepper's vet appointment to the 14th and remind me the evening before at 7."
+    calls = plan(text, NOW, known_tasks=known).calls
+    assert [(c.name, c.arguments.get("task_id")) for c in calls] == [
+        ("update_task", 1),
+        ("create_reminder", 1),
     ]
