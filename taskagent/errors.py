@@ -11,3 +11,10 @@ class ToolError(RuntimeError):
 
 class NotFound(ToolError):
     """The id names nothing this user owns (an unknown id and another user's look the same)."""
+
+    def __init__(self, what: str, ident: int) -> None:
+        super().__init__(what, ident)
+        self.what, self.ident = what, ident
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.ident} was not found."

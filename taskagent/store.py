@@ -322,14 +322,14 @@ def reminder_dict(reminder: Reminder) -> dict[str, Any]:
 def _owned_task(session: Session, user_id: int, task_id: int) -> Task:
     task = session.get(Task, task_id)
     if task is None or task.owner_id != user_id:
-        raise NotFound(f"Task {task_id} was not found.")
+        raise NotFound("Task", task_id)
     return task
 
 
 def _owned_project(session: Session, user_id: int, project_id: int) -> Project:
     project = session.get(Project, project_id)
     if project is None or project.owner_id != user_id:
-        raise NotFound(f"Project {project_id} was not found.")
+        raise NotFound("Project", project_id)
     return project
 
 

@@ -257,7 +257,7 @@ def user_add(
     from pydantic import ValidationError
 
     from taskagent.store import UserExists, default_store
-    from ui.api.app import SignupRequest
+    from ui.api.routes.auth import SignupRequest
     from ui.api.security import hash_password
 
     if password_stdin:

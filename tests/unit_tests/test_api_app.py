@@ -7,8 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi import HTTPException
 from fastapi.testclient import TestClient
 
+from taskagent.errors import NotFound, ToolError
+from ui.api import deps
 from ui.api.app import create_app
 from ui.api.limits import UNTRUSTED_FORWARDER, TrustedProxies, client_address
 from ui.api.settings import APISettings
@@ -129,13 +132,25 @@ def test_a_trusted_proxy_is_believed_from_the_right() -> None:
     assert client_address(scope(("10.0.0.5", 4000), "10.0.0.6, 10.0.0.7"), trusted) == "10.0.0.6"
 
 
-def test_a_404_comes_from_the_errors_kind_not_its_wording() -> None:
-    from taskagent.errors import NotFound, ToolError
-    from ui.api.app import status_for
+@pytest.mark.parametrize(
+    ("error", "answer"),
+    [
+        (NotFound("Task", 9), (404, "Task 9 not found.")),
+        # a refusal that happens to say "not found" is still a refusal, not a missing task
+        (ToolError("Calendar 'not found' is no name."), (422, "Calendar 'not found' is no name.")),
+    ],
+)
+def test_a_404_comes_from_the_errors_kind_not_its_wording(
+    error: ToolError, answer: tuple[int, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_: Any) -> None:
+        raise error
 
-    assert status_for(NotFound("Task 9 was not found.")) == 404
-    # a refusal that happens to say "not found" is still a refusal, not a missing task
-    assert status_for(ToolError("Calendar 'not found' is not a valid name.")) == 422
+    monkeypatch.setattr(deps, "call_tool", refuse)
+    with pytest.raises(HTTPException) as refused:
+        deps.run_tool(None, deps.CurrentUser(id=1, username="zoe"), "update_task", {})  # type: ignore[arg-type]
+    assert (refused.value.status_code, refused.value.detail) == answer
+    assert str(NotFound("Task", 9)) == "Task 9 was not found."  # the agent's own wording
 
 
 def test_an_unknown_task_id_is_a_404(client: TestClient) -> None:

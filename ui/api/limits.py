@@ -6,27 +6,40 @@
   TCP peer; ``X-Forwarded-For`` counts only when the peer is a configured trusted proxy.
 * :class:`WindowLimiter`: a moving-window counter per key (failed sign-ins per account,
   MCP requests per user).
+* :func:`limited` and :func:`install_limits`: the REST API's slowapi rate limits, per user
+  for signed-in requests and per client address otherwise, with ``X-RateLimit-*`` headers.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import json
 import time
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
+from fastapi import FastAPI, Request
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from slowapi import Limiter
+from slowapi.errors import RateLimitExceeded
+from slowapi.extension import _rate_limit_exceeded_handler
+from slowapi.middleware import SlowAPIMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ui.api.deps import token_user
+from ui.api.settings import APISettings
 
 MAX_BODY_BYTES = 64 * 1024
 
 # The rate-limit key for requests that a proxy we do not trust forwarded: they all share
 # the proxy's budget, as they would if the proxy's own address were used.
 UNTRUSTED_FORWARDER = "forwarded-by-untrusted-proxy"
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Any]])
 
 
 # --- request body cap ----------------------------------------------------------------------
@@ -188,3 +201,65 @@ class WindowLimiter:
         """Seconds until the key has budget again (at least 1)."""
         reset_at = self.limiter.get_window_stats(self.item, self.namespace, self._key(key))[0]
         return max(1, int(reset_at - time.time()) + 1)
+
+
+# --- the REST API's rate limits ---------------------------------------------------------------
+
+
+def address_key(request: Request) -> str:
+    """The client address (X-Forwarded-For only from a trusted proxy)."""
+    return "ip:" + client_address(request.scope, request.app.state.trusted_proxies)
+
+
+def rate_key(request: Request) -> str:
+    """Authenticated requests are limited per user, the rest per client address."""
+    user = token_user(request)
+    return f"user:{user.id}" if user else address_key(request)
+
+
+def anonymous(request: Request) -> bool:
+    return token_user(request) is None
+
+
+def limited(*budgets: str) -> Callable[[Endpoint], Endpoint]:
+    """Draw an endpoint's requests from budgets of its app's limiter: routes are declared
+    once, but each app has its own limits and counters, so :func:`install_limits` applies
+    slowapi's decorators per app and the endpoint calls the version of the app serving it."""
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        @functools.wraps(endpoint)
+        async def per_app(*args: Any, **kwargs: Any) -> Any:
+            return await kwargs["request"].app.state.limited[per_app](*args, **kwargs)
+
+        per_app.budgets = budgets  # type: ignore[attr-defined]
+        return per_app  # type: ignore[return-value]
+
+    return mark
+
+
+def install_limits(app: FastAPI, settings: APISettings) -> None:
+    """slowapi for the app's routes: each budget ``@limited`` names, the default limit for
+    every other route (so every response has headers), and its 429s."""
+    default = f"{settings.default_rate_limit}/minute"
+    # key_style="endpoint": a route's budget is per route, not per URL, so /tasks/1/help and
+    # /tasks/2/help draw on one budget (slowapi's default keys each URL separately).
+    limiter = Limiter(
+        key_func=rate_key, default_limits=[default], headers_enabled=True, key_style="endpoint"
+    )
+    budgets = {
+        "default": limiter.limit(default),
+        "token": limiter.limit(f"{settings.token_rate_limit}/minute", key_func=address_key),
+        # One agent budget per user across every endpoint that runs a model.
+        "agent": limiter.shared_limit(f"{settings.agent_rate_limit}/minute", scope="agent"),
+        "health": limiter.limit(f"{settings.health_rate_limit}/minute", exempt_when=anonymous),
+    }
+    app.state.limiter, app.state.limited = limiter, {}
+    app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
+    for endpoint in {getattr(route, "endpoint", None) for route in app.routes}:
+        if names := getattr(endpoint, "budgets", ()):
+            decorated = endpoint.__wrapped__  # type: ignore[union-attr]
+            for name in reversed(names):
+                decorated = budgets[name](decorated)
+            app.state.limited[endpoint] = decorated
+    app.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)  # type: ignore[arg-type]
+    app.add_middleware(SlowAPIMiddleware)
