@@ -20,7 +20,16 @@ log = logging.getLogger("taskagent.known_tasks")
 
 async def open_task_titles(user: str) -> dict[int, str]:
     """The user's open task titles (id -> title); none when the database cannot say."""
-    return await _read(TaskStore.open_task_titles, user, "the open task titles")
+    return await _read(TaskStore.task_titles, user, "the open task titles")
+
+
+async def all_task_titles(user: str) -> dict[int, str]:
+    """The titles of all the user's tasks, finished ones too ("have I cancelled the gym yet?")."""
+    return await _read(_with_finished, user, "the task titles")
+
+
+def _with_finished(store: TaskStore, user: str) -> dict[int, str]:
+    return store.task_titles(user, open_only=False)
 
 
 async def project_names(user: str) -> dict[int, str]:

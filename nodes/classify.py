@@ -20,7 +20,7 @@ from langgraph.types import Overwrite
 
 from graph.context import Context
 from graph.intents import IntentPrediction, load_classifier
-from graph.known_tasks import open_task_titles
+from graph.known_tasks import all_task_titles
 from graph.models import tier_gate
 from graph.state import State, latest_user_text
 from taskagent.rules import (
@@ -117,8 +117,8 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     vote = guess if confident and (overrules or agrees) else None
     in_scope = is_in_scope(text, has_focus_task=state.focus_task_id is not None)
     if not in_scope and not asks_about_the_agent(text):
-        # no domain word: does it name one of the user's own tasks?
-        titles = await open_task_titles(context.user)
+        # no domain word: does it name one of the user's own tasks (finished ones too)?
+        titles = await all_task_titles(context.user)
         in_scope = bool(titles) and asks_about_own_task(text, titles)
     if vote is not None and not intents and (vote.tools or in_scope):
         # the classifier reads idioms the patterns miss ("scrap the whole portuguese thing"),

@@ -48,6 +48,7 @@ _TAKE_BACK = r"(?:no[,\s]+)?(?:wait|actually|sorry|scratch\s+that)"
 _REOPEN_WORDS = (
     r"\bre-?open\b|\bun-?(?:complete|finish)|\bnot\s+(?:actually\s+)?(?:done|finished)\b"
     r"|\bback\s+(?:to|on)\s+(?:to-?do|pending|open|not\s+started|my\s+list|the\s+list)\b"
+    r"|\bbring\s+(?:it|that|this)\s+back\b"
 )
 _SPLIT_RE = re.compile(
     # "no. 7" is an id, not the end of a sentence
@@ -58,6 +59,7 @@ _SPLIT_RE = re.compile(
     rf"|,?\s+and\s+(?=(?:task\s*#?\d|#\d|TASK-\d))"
     # "add 'A' - no wait, make that 'B'", "... - actually I already have that one"
     rf"|(?:,|\s+[-–—])\s+(?={_TAKE_BACK}\b)"
+    rf"|,?\s+with\s+(?=a\s+reminder\b)"
     # "remind me at 9am to call the GP, and at 2pm to collect the passports"
     rf"|,?\s+and\s+(?=(?:again\s+)?(?:at|on)\s+(?:\d|(?:noon|midday|midnight)\b))"
     # "... the mince pies 🎄 what's left?", "Done! show me the rest"
@@ -111,6 +113,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"|\b(?:anything|something)\s+booked\b"
             r"|\bbooked\s+(?:in\s+)?(?:for\s+|on\s+)?(?:today|tomorrow|this|next|\w+day)\b"
             r"|\bnext\s+meeting\b"
+            r"|\b(?:show|pull\s+up|give)\s+(?:me\s+)?(?:the\s+)?(?:next|coming)\s+(?:\w+\s+)?(?:days|week)\b"
             r"|\banything\s+i\s+(?:should|need\s+to)\s+(?:worry|know|think)\s+about\b"
             r"|\bcalls?\s+scheduled\b|\bwhat'?s\s+happening\b|\blooking\s+busy\b"
             r"|\b(?:got|have)\s+(?:much|anything)\s+on\s+(?:today|tomorrow|\w+day)\b"
@@ -146,7 +149,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"wipe|cancel|(?:can|should)\s+be\s+(?:deleted|removed|binned|scrapped))\b"
             r"(?!\s+(?:it\s+)?to\s+(?:low|normal|medium))"
             r"|\btake\s+(?:it|that|this|#\d+|task\s*\d+)\s+off\b(?!\s+(?:hold|pause))"
-            r"|\blose\s+(?:it|that|this)(?:\s+(?:one|task))?\b"
+            r"|\blose\s+(?:it|that|this)(?:\s+(?:one|task))?\b|\bcan\s+go\s*[.!]*$"
             r"|\btake\b[^.]{1,60}\boff\s+(?:my|the)\s+(?:list|to-?do|plate)\b"
             r"|\bget\b[^.]{0,30}\bout\s+of\s+here\b"
             # "forget the login docs task": not "don't forget the dentist task"
@@ -167,7 +170,10 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"|\b(?:tick|check|cross|strike)\b[^.]{0,40}\boff\b|\bstrike\s+(?:it|that|this)\b"
             # "invitations are all out, one down", "consider it paid", "#2 and #4 are done"
             r"|\bone\s+(?:down|off\s+the\s+list|less\s+thing)\b|\bconsider\s+it\s+(?:done|paid|sorted)\b"
-            r"|\bare\s+done\b|\bdone,?\s+tick\b",
+            r"|\bare\s+done\b|\bdone,?\s+tick\b"
+            # "Passport's renewed, tick it", "gutters done, tick"
+            r"|^\s*(?:and\s+)?(?:tick|check|cross|strike)(?:\s+(?:it|that|this|them))?\s*[.!]*$"
+            r"|^\s*(?!i'?m\b|i\s+am\b|we'?re\b)[\w'# ]{2,40}?\s+(?:done|finished)\s*[.!]*$",
             _I,
         ),
     ),
@@ -191,7 +197,10 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"|\b(?:became|is\s+now|'s\s+now|is)\s+(?:urgent|top\s+priority)\b"
             r"|\b(?:up|down)\s+to\s+(?:high|low|urgent|normal)\b"
             r"|\bi'?m\s+on\s+(?:the|#|task|it)\b|\bunderway\b|\bpicked\s+up\s+the\b"
-            r"|\b(?:put|set)\s+(?:that|this)\s+on\s+it\b"  # "... due this weekend, put that on it"
+            r"|\b(?:put|set)\s+(?:that|this)(?:\s+date)?\s+on\s+it\b"
+            r"|\b(?:has|have|needs?)\s+to\s+(?:be\s+\w+|go\s+in)\s+by\b|\bneeds\s+(?!doing\b)\w+ing\s+(?:by|in|on)\b"
+            r"|\bi'?m\s+in\s+the\s+middle\s+of\b|\bgot\s+(?:going|started)\s+on\b"
+            r"|\b(?:is|'s)\s+now\s+the\s+most\s+urgent\b"  # "... due this weekend, put that on it"
             r"|(?:\btask[\s#:_-]*\d+|#\d+)\s+(?:to\s+)?(?:urgent|high|low|normal)\b",
             _I,
         ),
@@ -212,6 +221,9 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 
 # Words that mark a message as being about our domain even without a clear verb.
 _DOMAIN_RE = re.compile(
+    # "what have I ticked off so far?", "what am I in the middle of?"
+    r"\b(?:what|which)\s+(?:\w+\s+){0,2}(?:am\s+i|have\s+i|did\s+i)\s+(?:\w+\s+)?(?:in\s+the\s+"
+    r"middle\s+of|working\s+on|ticked|finish(?:ed)?|done|completed|crossed)\b|\btagged\b|"
     r"\b(?:to|on|off)\s+(?:my|the)\s+(?:list|plate)\b|\b(?:tasks?|todos?|to-?dos?|projects?|remind(?:er)?s?|calendar|agenda|schedule|deadline|"
     r"due|priority|urgent|backlog|overdue)\b|#\d+|\btask-\d+",
     _I,
@@ -235,6 +247,11 @@ _BARE_ID_RE = re.compile(
 
 
 def _priority(text: str) -> str | None:
+    if re.search(r"\bnot\s+(?:urgent|pressing|a\s+priority)(?!\s+exactly)\b", text, _I):
+        return "low"  # "New task, not urgent: ..."
+    text = re.sub(r"\bnot\s+urgent\s+exactly\b", "", text, flags=_I)
+    if re.search(r"\btop\s+of\s+the\s+(?:pile|list)\b|\bmost\s+urgent\b", text, _I):
+        return "urgent"
     if re.search(
         r"\b(?:urgent|urgently|asap|critical|top[- ]priority|highest|drop\s+everything)\b", text, _I
     ):
@@ -262,13 +279,13 @@ def _status(text: str) -> str | None:
         _I,
     ):
         return "pending"
-    if re.search(r"\bticked\s+off\b", text, _I):
+    if re.search(r"\bticked\s+off\b|\bdid\s+i\s+(?:already\s+)?(?:finish|complete|do)\b", text, _I):
         return "completed"
     if re.search(r"\b(?:completed|done|finished|closed)\b", text, _I):
         return "completed"
     if re.search(
         r"\b(?:in[\s-]progress|started|starting|begun|began|ongoing|working\s+on|underway|"
-        r"kicked\s+off|in\s+the\s+middle\s+of)\b|\bi'?m\s+on\s+(?:the|#|task|it)\b"
+        r"kicked\s+off|in\s+the\s+middle\s+of|got\s+going\s+on)\b|\bi'?m\s+on\s+(?:the|#|task|it)\b"
         r"|^\s*(?:please\s+)?start\s+(?:on\s+)?(?:task|#|TASK-)",
         text,
         _I,
@@ -463,7 +480,7 @@ def _split(text: str) -> list[str]:
 
 _INTO_A_PROJECT = re.compile(
     r"^\s*(?:please\s+)?(?:add|create|put|make)\s+(?:[\"“'‘`][^\"”'’`]+[\"”'’`]|these|the\s+following|them)\s+"
-    r"(?:in|into|to|under|for)\s+(?:the|my|our)\s+(?:[\w'-]+\s+){1,4}project\b",
+    r"(?:in|into|to|under|for)\s+(?:the\s+|my\s+|our\s+)?(?:[\w'-]+\s+){1,4}project\b",
     _I,
 )
 _LIST_AND_CALENDAR = re.compile(
@@ -566,6 +583,10 @@ _TYPOS = [
     (re.compile(r"\bfinsh(?=\w*)", _I), "finish"),
     (re.compile(r"\balredy\b", _I), "already"),
     (re.compile(r"\s*->\s*"), " to "),  # "TASK-0002 -> urgent"
+    (re.compile(r"\s+\+\s+(?=#|task)", _I), " and "),  # "#1 + #5 both done"
+    (re.compile(r"\bb4\b", _I), "before"),
+    (re.compile(r"\bmv\b", _I), "move"),
+    (re.compile(r"\bnxt\b", _I), "next"),
 ]
 
 
@@ -629,6 +650,21 @@ _ANOTHER_APPS_THING = re.compile(
 )
 
 
+_ONLY_A_CONDITION = re.compile(
+    r"\b(?:till|until|once|when|after|before|unless|if)\b[^.,;]{0,40}\b(?:are|is|'s|gets?|been)\s+"
+    r"(?:sorted|done|finished|handled|completed?)\b(?![^.]*\b(?:tick|mark|cross|complete)\b)",
+    _I,
+)
+_SHARES = re.compile(r"\b(?:share|sync|export)\b[^.]{0,40}\b(?:with|to)\b", _I)
+# "wat did i finsh alredy" (no question mark): a question about what was done
+_ASKS_WHAT_I_DID = re.compile(r"^\s*(?:what|which)\b[^.]{0,30}\b(?:did|have)\s+i\b", _I)
+# "Passport's renewed, tick it": a bare action that belongs to the clause before
+_BARE_ACTION = re.compile(
+    r"^\s*(?:and\s+)?(?:tick|check|cross|strike)(?:\s+(?:it|that|this|them))?(?:\s+off)?\s*[.!]*$",
+    _I,
+)
+
+
 def _intent(clause: str) -> str | None:
     if _MORE_OF_THE_SAME.search(clause):
         return None
@@ -636,6 +672,8 @@ def _intent(clause: str) -> str | None:
         return None
     if _A_MEMORY.search(clause) or _SOMEONE_ELSES_JOB.search(clause):
         return None
+    if _SHARES.search(clause) and not _EXPLICIT_CREATE_HEAD.search(clause):
+        return None  # "could you share my task list with Dervla?": no tool shares
     if _EXPLICIT_CREATE_HEAD.search(clause):
         return "create_task"
     if re.match(r"\s*(?:can\s+you\s+)?remind\s+me\s+(?:what|which)\b", clause, _I):
@@ -647,10 +685,16 @@ def _intent(clause: str) -> str | None:
         return "list_tasks"  # the list's clause adds the calendar
     for name, pattern in _INTENT_PATTERNS:
         if pattern.search(unquoted):
-            if name in _WRITES and _STATE_QUESTION.search(clause):
+            if name in _WRITES and (
+                _STATE_QUESTION.search(clause) or _ASKS_WHAT_I_DID.search(clause)
+            ):
                 return "list_tasks"
-            if name == "complete_task" and _NOT_DONE.search(unquoted):
-                return None  # "I haven't finished the mural sketches yet, but I'm on it"
+            if name == "complete_task" and (
+                _NOT_DONE.search(unquoted) or _ONLY_A_CONDITION.search(unquoted)
+            ):
+                # "I haven't finished the mural sketches yet", "hold off on the hotel till the
+                # flights are sorted": nothing is finished
+                return None
             if name == "delete_task" and _NEW_PRIORITY.search(unquoted):
                 return "update_task"  # "drop task 3 to low priority" keeps the task
             if (
@@ -717,12 +761,15 @@ def is_in_scope(
 # now urgent": said of a task the user has, these ask for the change
 _SAYS_WHAT_BECAME_OF_IT = re.compile(
     r"\bstrike\b|\bone\s+(?:down|off\s+the\s+list|less\s+thing)\b|\bconsider\s+it\b"
-    r"|\b(?:that'?s|it'?s)\s+(?:handled|sorted|done)\b|\b(?:is|are|'s)\s+done\b|\bdone,?\s+tick\b"
-    r"|\bcan\s+(?:wait|slide|slip)\s+(?:till|until|to)\b|\bslips?\s+to\b|\bby\s+(?:the\s+\d|\w+day)\b"
+    r"|\b(?:that'?s|it'?s)\s+(?:handled|sorted|done)\b|\b(?:is|are|'s)\s+(?:done|sorted|handled)\b"
+    r"|\bdone,?\s+tick\b|\btick\s+it\b|\bbring\s+it\s+back\b|^\s*[\w' ]{2,40}?\s+done\s*[.!,]"
+    r"|\bcan\s+(?:wait|slide|slip)\s+(?:till|until|to)\b|\bslips?\s+to\b|\bby\s+(?:the\s+\d+(?:st|nd|rd|th)?|\w+day)\b"
     r"|\b(?:became|is\s+now|'s\s+now)\s+(?:urgent|top\s+priority)\b|\btop\s+priority\b"
     r"|\b(?:up|down)\s+to\s+(?:high|low|urgent|normal)\b|\bmake\s+it\s+(?:low|high|urgent)\b"
     r"|\bi'?m\s+on\b|\bunderway\b|\bworking\s+on\s+it\b|\b(?:drop|scrap|lose)\s+(?:it|that)\b"
-    r"|\bbeen\s+moved\s+to\b|\bback\s+on\s+my\s+list\b",
+    r"|\bbeen\s+moved\s+to\b|\bback\s+on\s+my\s+list\b|\bon\s+it\b|\bclose\s+(?:it|that)\b"
+    r"|\b(?:has|have|needs?)\s+to\s+(?:be\s+\w+|go\s+in)\s+by\b|\bneeds\s+(?!doing\b)\w+ing\b|\bin\s+the\s+middle\s+of\b"
+    r"|\bgot\s+(?:going|started)\s+on\b|\bmost\s+urgent\b|\bare\s+paid\b|\bcan\s+go\s*[.!]*$",
     _I,
 )
 
@@ -778,9 +825,10 @@ def _calendar_args(clause: str, now: datetime) -> dict[str, Any]:
         weekend := find_when(clause, now)
     ):
         return {"date": weekend.value.date().isoformat(), "days": 2}
-    span = re.search(r"\b(?:next|coming|following)\s+(\d{1,2})\s+days\b", clause, _I)
-    if span:
-        return {"days": int(span.group(1))}
+    span = re.search(r"\b(?:next|coming|following)\s+(\d{1,2}|[a-z]+)\s+days\b", clause, _I)
+    if span and (span.group(1).isdigit() or span.group(1).lower() in NUMBER_WORDS):
+        count = span.group(1)  # "the next 3 days", "the next three days"
+        return {"days": int(count) if count.isdigit() else NUMBER_WORDS[count.lower()]}
     when = find_when(clause, now)
     if when is not None:
         args["date"] = when.value.date().isoformat()
@@ -811,6 +859,11 @@ def _list_args(
     return args
 
 
+def _is_only_a_date(text: str, now: datetime) -> bool:
+    when = find_when(text, now)
+    return when is not None and not text[: when.start].strip() and not text[when.end :].strip()
+
+
 def _update_args(clause: str, now: datetime) -> dict[str, Any]:
     args: dict[str, Any] = {}
     rename = re.search(
@@ -819,10 +872,11 @@ def _update_args(clause: str, now: datetime) -> dict[str, Any]:
         clause,
         _I,
     )
-    if rename:
-        new_name = next(g for g in rename.groups() if g)  # "rename 'A' to 'B'": B
-        title = _quoted(new_name) or new_name
-        args["title"] = title.strip(" .!?'\"")
+    new_name = next((g for g in rename.groups() if g), "") if rename else ""  # "... 'A' to 'B'": B
+    title = (_quoted(new_name) or new_name).strip(" .!?'\"")
+    if title and not _is_only_a_date(title, now):
+        # not "push the wholesaler call both to Monday": a call moved to a day is no rename
+        args["title"] = title
     note = re.search(r"\b(?:note|description|comment)\b[^:]*:\s*(.+)$", clause, _I) or re.search(
         r"\b(?:note|description|comment)\b.*?\b(?:saying|that\s+says|reading|:|to)\s*(.+)$",
         clause,
@@ -835,9 +889,7 @@ def _update_args(clause: str, now: datetime) -> dict[str, Any]:
     if priority:
         args["priority"] = priority
     status = _status(clause)
-    if re.search(
-        r"\bre-?open|\bnot\s+(?:actually\s+)?(?:done|finished)|\bun-?complete", clause, _I
-    ):
+    if _REOPENS.search(clause):
         status = "pending"
     if status and status != "completed":
         args["status"] = status
@@ -984,6 +1036,9 @@ def _inherit_actions(clauses: list[tuple[str, str | None]]) -> list[tuple[str, s
     ]
     for clause, intent in clauses:
         lead = merged[-1] if merged else None
+        if lead and lead[1] in (None, intent) and intent and _BARE_ACTION.match(clause):
+            merged[-1] = (f"{lead[0]}, {clause}", intent)
+            continue
         if lead and _ADD_IT_AS_A_TASK.search(clause) and not _ID_RE.search(lead[0]):
             # "add it as a high priority task": the priority stays, the rest is the lead's
             rest = _ADD_IT_AS_A_TASK.sub(_priority_said, clause).strip(" ,.")
@@ -1192,6 +1247,9 @@ def _own_when(title: str, titles: list[str], clause: str, now: datetime) -> When
     return find_when(_quotes_blanked(segment), now)
 
 
+_SAID_OF_ALL = re.compile(r".*\b(?:both|all(?:\s+of\s+them)?)\s+\w+", _I)
+
+
 def _create_call(
     title: str, clause: str, when: When | None, projects: dict[int, str] | None = None
 ) -> PlannedCall:
@@ -1201,6 +1259,9 @@ def _create_call(
     own = _PARENTHESISED_PRIORITY.match(after)
     if own:
         args["priority"] = {"medium": "normal"}.get(own.group(1).lower(), own.group(1).lower())
+    # "'A' and 'B', both urgent": a priority said of all the titles
+    elif priority := _priority((_SAID_OF_ALL.match(after) and after) or ""):
+        args["priority"] = priority
     if when is not None:
         args["due_date"] = when.value.date().isoformat()
     tags = _tags(clause)

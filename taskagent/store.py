@@ -212,25 +212,26 @@ class TaskStore:
             task = session.get(Task, task_id)
             return task_dict(task) if task is not None and task.owner_id == user_id else None
 
-    def open_task_titles(self, username: str, limit: int = 500) -> dict[int, str]:
-        """The titles of a user's open tasks (id -> title); none for an unknown user.
+    def task_titles(
+        self, username: str, *, open_only: bool = True, limit: int = 500
+    ) -> dict[int, str]:
+        """The titles of a user's tasks, newest first (id -> title); none for an unknown user.
 
-        Read-only: classify uses it to tell "tick off paying the plumber" (one of your
-        tasks) from chat, and must not create an account to do so.
+        Read-only: classify uses them to tell "tick off paying the plumber" or "have I
+        cancelled the gym yet?" (one of your tasks, maybe finished) from chat, and must not
+        create an account to do so.
         """
+        query = select(Task.id, Task.title).join(User, User.id == Task.owner_id)
+        query = query.where(User.username == username.strip())
+        if open_only:
+            query = query.where(Task.status != "completed")
         with self.session() as session:
-            rows = session.execute(
-                select(Task.id, Task.title)
-                .join(User, User.id == Task.owner_id)
-                .where(User.username == username.strip(), Task.status != "completed")
-                .order_by(Task.id.desc())
-                .limit(limit)
-            )
+            rows = session.execute(query.order_by(Task.id.desc()).limit(limit))
             return {task_id: title for task_id, title in rows}
 
     def project_names(self, username: str, limit: int = 200) -> dict[int, str]:
         """A user's projects (id -> name); none for an unknown user. Read-only, like
-        :meth:`open_task_titles`: "put it in the Q3 Planning project" names one of them."""
+        :meth:`task_titles`: "put it in the Q3 Planning project" names one of them."""
         with self.session() as session:
             rows = session.execute(
                 select(Project.id, Project.name)

@@ -60,6 +60,19 @@ async def test_classify_hears_a_request_that_names_one_of_your_tasks() -> None:
     assert store.count_rows()["users"] == before["users"] + 1
 
 
+async def test_classify_hears_a_question_about_a_task_already_finished() -> None:
+    """A question about a task that may be done ("have I cancelled the gym yet?") is in scope."""
+    text = "Have I cancelled the gym yet, or is that still hanging over me?"
+    store = default_store()
+    now = datetime.fromisoformat(NOW)
+    task = validate_call("create_task", {"title": "Cancel the gym membership"}, now)
+    made = run_tool(store, store.ensure_user("dee"), "create_task", task, now)
+    done = validate_call("complete_task", {"task_id": made["task"]["id"]}, now)
+    run_tool(store, store.ensure_user("dee"), "complete_task", done, now)
+    out = await run_node("classify", human(text), user="dee")
+    assert out["route"] == "plan" and out["intents"] == ["list_tasks"]
+
+
 async def test_classify_routes_task_requests_to_plan_with_their_intents() -> None:
     out = await run_node("classify", human("Create a project Q1 and add a task for budgeting"))
     assert out["route"] == "plan"

@@ -746,3 +746,94 @@ def test_a_reminder_with_no_subject_is_about_the_task_just_changed() -> None:
         ("update_task", 1),
         ("create_reminder", 1),
     ]
+
+
+def test_a_bare_tick_belongs_to_the_task_named_before_it() -> None:
+    known = {3: "Renew passport", 4: "Buy a travel adapter"}
+    text = "Passport's renewed, tick it, and add 'Buy euros' for Wednesday."
+    calls = plan(text, NOW, known_tasks=known).calls
+    assert [(c.name, c.arguments.get("task_id") or c.arguments.get("title")) for c in calls] == [
+        ("complete_task", 3),
+        ("create_task", "Buy euros"),
+    ]
+
+
+def test_a_condition_finishes_nothing() -> None:
+    text = "Hold off on the Porto hotel till the flights are sorted; make it low for now."
+    assert detect_intents(text) == ["update_task"]
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("What have I ticked off so far?", "completed"),
+        ("What am I in the middle of right now?", "in_progress"),
+        ("wat did i finsh alredy", "completed"),
+    ],
+)
+def test_questions_about_my_own_progress_are_in_scope_and_only_look(text: str, status: str) -> None:
+    assert is_in_scope(text)
+    assert [(c.name, c.arguments) for c in plan(text, NOW).calls] == [
+        ("list_tasks", {"status": status})
+    ]
+
+
+def test_bring_it_back_reopens_the_task_named() -> None:
+    text = "The security audit review isn't finished after all, so bring it back."
+    calls = plan(text, NOW, known_tasks={3: "Review the security audit"}).calls
+    assert [(c.name, c.arguments) for c in calls] == [
+        ("update_task", {"task_id": 3, "status": "pending"})
+    ]
+
+
+def test_a_call_moved_to_a_day_is_not_renamed_to_the_day() -> None:
+    known = {2: "Restock the toner shelf", 3: "Call the wholesaler about the dryer chairs"}
+    text = "Push the toner restock and the wholesaler call both to Monday."
+    calls = plan(text, NOW, known_tasks=known).calls
+    assert [(c.name, c.arguments) for c in calls] == [
+        ("update_task", {"task_id": 2, "due_date": "2026-11-23"}),
+        ("update_task", {"task_id": 3, "due_date": "2026-11-23"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "priorities"),
+    [
+        ("New task, not urgent: 'Call the wholesaler'", ["low"]),
+        ("Stick 'Print the fixture list' on there and put it at the top of the pile", ["urgent"]),
+        (
+            "Add 'Replace the alarm in Flat 2' and 'Replace the alarm in Flat 5', both urgent",
+            2 * ["urgent"],
+        ),
+    ],
+)
+def test_priorities_said_in_passing(text: str, priorities: list[str]) -> None:
+    assert [c.arguments.get("priority") for c in plan(text, NOW).calls] == priorities
+
+
+def test_a_create_with_a_reminder_makes_both() -> None:
+    text = "Add 'Email the external examiner' as high priority, with a reminder Monday at 9."
+    assert [c.name for c in plan(text, NOW).calls] == ["create_task", "create_reminder"]
+
+
+def test_a_task_added_to_someones_project_is_not_a_new_project() -> None:
+    text = "Add 'Check the marquee pegs' to Yusra and Callum's project, tag it #venue."
+    assert detect_intents(text) == ["create_task"]
+
+
+@pytest.mark.parametrize(
+    ("text", "call"),
+    [
+        ("Could you share my task list with my co-planner Dervla?", None),
+        (
+            "Pull up the next three days, I need to see the deliveries.",
+            ("get_calendar", {"days": 3}),
+        ),
+        ("whats due b4 the 12th", ("list_tasks", {"due_before": "2026-12-12"})),
+        ("mv #2 to nxt mon", ("update_task", {"task_id": 2, "due_date": "2026-11-23"})),
+    ],
+)
+def test_sharing_spans_of_days_and_shorthand(
+    text: str, call: tuple[str, dict[str, object]] | None
+) -> None:
+    assert [(c.name, c.arguments) for c in plan(text, NOW).calls] == ([call] if call else [])
