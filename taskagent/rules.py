@@ -50,6 +50,18 @@ _REOPEN_WORDS = (
     r"|\bback\s+(?:to|on)\s+(?:to-?do|pending|open|not\s+started|my\s+list|the\s+list)\b"
     r"|\bbring\s+(?:it|that|this)\s+back\b"
 )
+# Said of a task the user has, these ask for a change: "Kim's report can wait till Monday",
+# "one down", "is now urgent", "I'm in the middle of it", "has to be in by the 10th"
+_ONE_DOWN = r"\bone\s+(?:down|off\s+the\s+list|less\s+thing)\b"
+_CAN_WAIT = (
+    r"\bcan\s+(?:wait|slide|slip)\s+(?:till|until|to)\b|\bslips?\s+to\b|\bbeen\s+moved\s+to\b"
+)
+_NOW_URGENT = (
+    r"\b(?:became|is\s+now|'s\s+now)\s+(?:urgent|top\s+priority)\b"
+    r"|\b(?:up|down)\s+to\s+(?:high|low|urgent|normal)\b"
+)
+_UNDER_WAY = r"\bunderway\b|\bgot\s+(?:going|started)\s+on\b"
+_DUE_BY = r"\b(?:has|have|needs?)\s+to\s+(?:be\s+\w+|go\s+in)\s+by\b"
 _SPLIT_RE = re.compile(
     # "no. 7" is an id, not the end of a sentence
     rf"\s*(?:;|(?<!\bno)\.\s+|[,-]?\s+(?:and\s+then|then|and\s+also|and|also|plus|so)\s+"
@@ -169,7 +181,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"|\bsent\s+off\b|\bover\s+the\s+line\b|\ball\s+done\b"
             r"|\b(?:tick|check|cross|strike)\b[^.]{0,40}\boff\b|\bstrike\s+(?:it|that|this)\b"
             # "invitations are all out, one down", "consider it paid", "#2 and #4 are done"
-            r"|\bone\s+(?:down|off\s+the\s+list|less\s+thing)\b|\bconsider\s+it\s+(?:done|paid|sorted)\b"
+            rf"|{_ONE_DOWN}|\bconsider\s+it\s+(?:done|paid|sorted)\b"
             r"|\bare\s+done\b|\bdone,?\s+tick\b"
             # "Passport's renewed, tick it", "gutters done, tick"
             r"|^\s*(?:and\s+)?(?:tick|check|cross|strike)(?:\s+(?:it|that|this|them))?\s*[.!]*$"
@@ -191,15 +203,11 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"|^\s*(?:and\s+)?tag\s+(?:it|that|this|them)\b"
             r"|\bworking\s+on\b|\bin\s+progress\b"
             # "the report can wait till Monday", "release notes slip to Wednesday next week"
-            r"|\bcan\s+(?:wait|slide|slip)\s+(?:till|until|to)\b|\bslips?\s+to\b"
-            r"|\b(?:needs?\s+to\s+happen|has\s+to\s+be\s+(?:in|done))\s+by\b|\bbeen\s+moved\s+to\b"
-            # "filing the tax return just became urgent", "passport renewal is now urgent"
-            r"|\b(?:became|is\s+now|'s\s+now|is)\s+(?:urgent|top\s+priority)\b"
-            r"|\b(?:up|down)\s+to\s+(?:high|low|urgent|normal)\b"
-            r"|\bi'?m\s+on\s+(?:the|#|task|it)\b|\bunderway\b|\bpicked\s+up\s+the\b"
+            rf"|{_CAN_WAIT}|{_NOW_URGENT}|{_DUE_BY}|{_UNDER_WAY}"
+            r"|\bneeds?\s+to\s+happen\s+by\b|\bis\s+(?:urgent|top\s+priority)\b"
+            r"|\bi'?m\s+on\s+(?:the|#|task|it)\b|\bpicked\s+up\s+the\b"
             r"|\b(?:put|set)\s+(?:that|this)(?:\s+date)?\s+on\s+it\b"
-            r"|\b(?:has|have|needs?)\s+to\s+(?:be\s+\w+|go\s+in)\s+by\b|\bneeds\s+(?!doing\b)\w+ing\s+(?:by|in|on)\b"
-            r"|\bi'?m\s+in\s+the\s+middle\s+of\b|\bgot\s+(?:going|started)\s+on\b"
+            r"|\bneeds\s+(?!doing\b)\w+ing\s+(?:by|in|on)\b|\bi'?m\s+in\s+the\s+middle\s+of\b"
             r"|\b(?:is|'s)\s+now\s+the\s+most\s+urgent\b"  # "... due this weekend, put that on it"
             r"|(?:\btask[\s#:_-]*\d+|#\d+)\s+(?:to\s+)?(?:urgent|high|low|normal)\b",
             _I,
@@ -760,16 +768,13 @@ def is_in_scope(
 # "the gutters are done, strike it", "Kim's report can wait till Monday", "passport renewal is
 # now urgent": said of a task the user has, these ask for the change
 _SAYS_WHAT_BECAME_OF_IT = re.compile(
-    r"\bstrike\b|\bone\s+(?:down|off\s+the\s+list|less\s+thing)\b|\bconsider\s+it\b"
+    rf"\bstrike\b|{_ONE_DOWN}|{_CAN_WAIT}|{_NOW_URGENT}|{_UNDER_WAY}|{_DUE_BY}|\bconsider\s+it\b"
     r"|\b(?:that'?s|it'?s)\s+(?:handled|sorted|done)\b|\b(?:is|are|'s)\s+(?:done|sorted|handled)\b"
     r"|\bdone,?\s+tick\b|\btick\s+it\b|\bbring\s+it\s+back\b|^\s*[\w' ]{2,40}?\s+done\s*[.!,]"
-    r"|\bcan\s+(?:wait|slide|slip)\s+(?:till|until|to)\b|\bslips?\s+to\b|\bby\s+(?:the\s+\d+(?:st|nd|rd|th)?|\w+day)\b"
-    r"|\b(?:became|is\s+now|'s\s+now)\s+(?:urgent|top\s+priority)\b|\btop\s+priority\b"
-    r"|\b(?:up|down)\s+to\s+(?:high|low|urgent|normal)\b|\bmake\s+it\s+(?:low|high|urgent)\b"
-    r"|\bi'?m\s+on\b|\bunderway\b|\bworking\s+on\s+it\b|\b(?:drop|scrap|lose)\s+(?:it|that)\b"
-    r"|\bbeen\s+moved\s+to\b|\bback\s+on\s+my\s+list\b|\bon\s+it\b|\bclose\s+(?:it|that)\b"
-    r"|\b(?:has|have|needs?)\s+to\s+(?:be\s+\w+|go\s+in)\s+by\b|\bneeds\s+(?!doing\b)\w+ing\b|\bin\s+the\s+middle\s+of\b"
-    r"|\bgot\s+(?:going|started)\s+on\b|\bmost\s+urgent\b|\bare\s+paid\b|\bcan\s+go\s*[.!]*$",
+    r"|\bby\s+(?:the\s+\d+(?:st|nd|rd|th)?|\w+day)\b|\btop\s+priority\b|\bmake\s+it\s+(?:low|high|urgent)\b"
+    r"|\bi'?m\s+on\b|\bworking\s+on\s+it\b|\b(?:drop|scrap|lose)\s+(?:it|that)\b"
+    r"|\bback\s+on\s+my\s+list\b|\bon\s+it\b|\bclose\s+(?:it|that)\b"
+    r"|\bneeds\s+(?!doing\b)\w+ing\b|\bin\s+the\s+middle\s+of\b|\bmost\s+urgent\b|\bare\s+paid\b|\bcan\s+go\s*[.!]*$",
     _I,
 )
 
@@ -947,21 +952,21 @@ def _task_the_message_is_about(titles: dict[int, str], message: str) -> int | No
     words, or two or more with one side contained in the other ("the swim kit" is "Pack
     Leo's swim kit"); else None."""
     said = _stems(message.split(",")[0])  # "the tux, the hire shop shuts at 5": the tux
+    stems = {task_id: _stems(title) for task_id, title in titles.items()}
     found = [
         task_id
-        for task_id, title in titles.items()
-        if (len(said & (words := _stems(title))) >= 2 and (said <= words or words <= said))
-        or (said and said <= words)
+        for task_id, words in stems.items()
+        if (len(said & words) >= 2 and (said <= words or words <= said)) or (said and said <= words)
     ]
     if not found:
         # "at noon about the swimming fees": one title alone holds a long word of the message
         found = [
             task_id
-            for task_id, title in titles.items()
+            for task_id, words in stems.items()
             if any(
                 len(word) >= 4
-                and all(word not in _stems(other) for other in titles.values() if other != title)
-                for word in said & _stems(title)
+                and all(word not in other for i, other in stems.items() if i != task_id)
+                for word in said & words
             )
         ]
     return found[0] if len(found) == 1 else None
