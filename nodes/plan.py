@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
@@ -21,7 +22,7 @@ from langgraph.runtime import Runtime
 from graph import models
 from graph.context import Context
 from graph.grounding import created_ids, grounded_tools, looked_up, named_tasks, request_ids
-from graph.known_tasks import open_task_titles, project_names
+from graph.known_tasks import due_dates, open_task_titles, project_names
 from graph.prompts import CONTINUE_PROMPT, REPAIR_PROMPT, system_prompt
 from graph.state import State, latest_user_text, requested_writes_left
 from taskagent import rules
@@ -29,6 +30,16 @@ from taskagent.tools import READ_ONLY_TOOLS, openai_tools
 
 NEEDS_A_TASK = frozenset({"update_task", "complete_task", "delete_task"})
 _NAMES_A_PROJECT = re.compile(r"\bprojects?\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class UserHints:
+    """What the rules may know of the user's data: open task titles (a reminder's message
+    names one), when they are due ("the evening before it's due") and project names."""
+
+    open_tasks: dict[int, str] | None = None
+    due_dates: dict[int, date] | None = None
+    projects: dict[int, str] | None = None
 
 
 def build_prompt(state: State, context: Context) -> list[BaseMessage]:
@@ -47,15 +58,14 @@ def rule_based_message(
     state: State,
     context: Context,
     intent: str | None = None,
-    open_tasks: dict[int, str] | None = None,
-    projects: dict[int, str] | None = None,
+    hints: UserHints = UserHints(),
 ) -> AIMessage:
     """The emergency tier: the deterministic planner, shaped like a model's reply.
 
     After a lookup this turn, a task named by its title is matched against the lookup's
     results; ``intent`` reads the message as that one action (the classifier's reading);
     ``open_tasks`` links a reminder to the open task its message names, ``projects``
-    resolves a project named by its name.
+    resolves a project named by its name (``hints``).
     """
     result = rules.plan(
         latest_user_text(state),
@@ -63,8 +73,9 @@ def rule_based_message(
         state.focus_task_id,
         intent=intent,
         known_tasks=looked_up(state.tool_results) or None,
-        open_tasks=open_tasks,
-        projects=projects,
+        open_tasks=hints.open_tasks,
+        due_dates=hints.due_dates,
+        projects=hints.projects,
     )
     # Taking over mid-chain: do not repeat what an earlier tier already did this turn.
     done = {
@@ -104,10 +115,7 @@ def tools_for(state: State, now: datetime | None = None) -> list[dict[str, Any]]
 
 
 def agreed_rule_plan(
-    state: State,
-    context: Context,
-    open_tasks: dict[int, str] | None = None,
-    projects: dict[int, str] | None = None,
+    state: State, context: Context, hints: UserHints = UserHints()
 ) -> tuple[AIMessage, str] | None:
     """The rule plan, and why, when the arbitration trusts it without asking the model.
 
@@ -131,7 +139,7 @@ def agreed_rule_plan(
     ):
         return None
     guess = set(state.classifier_guess)
-    draft = rule_based_message(state, context, open_tasks=open_tasks, projects=projects)
+    draft = rule_based_message(state, context, hints=hints)
     names = {call["name"] for call in draft.tool_calls}
     if is_lookup(draft):  # by title: agree on the write, then look the task up
         names = set(state.intents)
@@ -161,7 +169,7 @@ def agreed_rule_plan(
     reading = set(rules.detect_intents(latest_user_text(state)))
     # only where the patterns read nothing, or just the word "task" as "add a task"
     if len(sure) == 1 and reading != sure and reading <= {"create_task"}:
-        draft = rule_based_message(state, context, next(iter(sure)), open_tasks, projects)
+        draft = rule_based_message(state, context, next(iter(sure)), hints)
         names = {call["name"] for call in draft.tool_calls}
         if (names == sure and not draft.content) or is_lookup(draft):
             return draft, "the classifier's action, the rules' arguments"
@@ -188,15 +196,15 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     context = runtime.context or Context()
     # A repair re-asks within the same round; a new round spends one step.
     steps_left = state.steps_left - (0 if state.verify_error else 1)
-    open_tasks = projects = None
+    hints = UserHints()
     if rules_may_plan(state, context):
-        if "create_reminder" in state.intents:
-            open_tasks = await open_task_titles(context.user)  # a reminder may be about one
-        if _NAMES_A_PROJECT.search(latest_user_text(state)):
-            projects = await project_names(context.user)  # "in the Q3 Planning project"
+        if "create_reminder" in state.intents:  # a reminder may be about one, or its due date
+            hints = UserHints(await open_task_titles(context.user), await due_dates(context.user))
+        if _NAMES_A_PROJECT.search(latest_user_text(state)):  # "in the Q3 Planning project"
+            hints = UserHints(hints.open_tasks, hints.due_dates, await project_names(context.user))
     if (
         state.tier != "emergency"
-        and (agreed := agreed_rule_plan(state, context, open_tasks, projects)) is not None
+        and (agreed := agreed_rule_plan(state, context, hints)) is not None
     ):
         draft, reason = agreed
         return {
@@ -208,7 +216,7 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             "question": None,
         }
     if state.tier == "emergency":
-        draft = rule_based_message(state, context, open_tasks=open_tasks, projects=projects)
+        draft = rule_based_message(state, context, hints=hints)
         return {
             "draft": draft,
             "steps_left": steps_left,

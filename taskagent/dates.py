@@ -42,7 +42,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-__all__ = ["DateParseError", "When", "find_when", "resolve_date", "resolve_datetime"]
+__all__ = [
+    "BeforeDue",
+    "DateParseError",
+    "When",
+    "before_due_at",
+    "find_before_due",
+    "find_when",
+    "resolve_date",
+    "resolve_datetime",
+    "shortly_before",
+]
 
 
 class DateParseError(ValueError):
@@ -587,3 +597,78 @@ def find_when(text: str, now: datetime) -> When | None:
         part = re.search(r"morning|afternoon|evening|tonight", m.group(0), re.IGNORECASE)
         at = DAY_PARTS[part.group(0).lower()] if part else None
     return When(start, end, datetime.combine(value, at or DEFAULT_TIME), at is not None)
+
+
+# "the evening before", "two days before", "a week ahead of", "the Friday before", "the
+# morning of", "the morning it's due": a time set by a task's due date, not by today
+_BEFORE_DUE_RE = re.compile(
+    r"\b(?:(?P<n>an?|one|two|three|four|five|six|seven|\d{1,2})\s+(?P<unit>days?|weeks?)\s+"
+    r"(?:before|ahead(?:\s+of)?|prior\s+to|beforehand|earlier)"
+    r"|(?:the\s+)?(?P<part>evening|night|day|morning|afternoon|lunchtime)\s+before"
+    r"|the\s+(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+before"
+    r"|(?P<same>(?:on\s+)?the\s+(?:morning|day)\s+(?:of\b|(?:that\s+)?it'?s\s+due|it\s+is\s+due)"
+    r"|that\s+morning))",
+    re.IGNORECASE,
+)
+# "an hour before", "half an hour beforehand", "20 minutes before": before a stated time
+_SHORTLY_BEFORE_RE = re.compile(
+    r"\b(?P<n>an?|one|two|three|half\s+an|\d{1,3})\s+(?P<unit>hours?|hrs?|minutes?|mins?)\s+"
+    r"(?:before|beforehand|earlier|ahead)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class BeforeDue:
+    """A reminder time said relative to a task's due date, and where the text says so."""
+
+    start: int
+    end: int
+    days: int
+    weekday: int | None = None
+    at: time | None = None  # the time of day the phrase itself names ("the evening before")
+
+
+def find_before_due(text: str) -> BeforeDue | None:
+    """The first "the evening before" / "two days before" / "the morning of" in ``text``."""
+    m = _BEFORE_DUE_RE.search(text)
+    if m is None:
+        return None
+    if m.group("n"):
+        days = _number(m.group("n")) * (7 if m.group("unit").lower().startswith("week") else 1)
+        return BeforeDue(m.start(), m.end(), days)
+    if m.group("part"):
+        return BeforeDue(m.start(), m.end(), 1, at=DAY_PARTS.get(m.group("part").lower()))
+    if m.group("weekday"):
+        return BeforeDue(m.start(), m.end(), 1, weekday=WEEKDAYS[m.group("weekday").lower()])
+    return BeforeDue(m.start(), m.end(), 0, at=DAY_PARTS["morning"])
+
+
+def before_due_at(anchor: BeforeDue, due: date, text: str, now: datetime) -> datetime:
+    """When ``anchor`` falls for a task due on ``due``; a time stated beside it wins
+    ("the day before at 6pm"), read in the light of its day part ("the evening before at 7")."""
+    day = due - timedelta(days=anchor.days)
+    if anchor.weekday is not None:  # "the Friday before": the last Friday before the due day
+        day = due - timedelta(days=(due.weekday() - anchor.weekday - 1) % 7 + 1)
+    rest = text[: anchor.start] + " " + text[anchor.end :]
+    stated = find_when(rest, now)
+    at = stated.value.time() if stated is not None and stated.has_time else None
+    if at is not None and anchor.at is not None and anchor.at.hour >= 12 and at.hour < 12:
+        at = at.replace(hour=at.hour + 12)  # "the evening before at 7" is 19:00
+    return datetime.combine(day, at or anchor.at or DEFAULT_TIME)
+
+
+def shortly_before(text: str) -> timedelta | None:
+    """ "an hour before" / "half an hour beforehand": how long before a stated time."""
+    m = _SHORTLY_BEFORE_RE.search(text)
+    if m is None:
+        return None
+    raw = re.sub(r"\s+", " ", m.group("n").lower())
+    if raw == "half an":
+        return timedelta(minutes=30)
+    amount = _number(raw)
+    return (
+        timedelta(hours=amount)
+        if m.group("unit").lower().startswith("h")
+        else timedelta(minutes=amount)
+    )

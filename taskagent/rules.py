@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from taskagent.dates import When, find_when
+from taskagent.dates import When, before_due_at, find_before_due, find_when, shortly_before
 
 __all__ = ["Plan", "PlannedCall", "detect_intents", "is_in_scope", "plan", "tasks_named"]
 
@@ -102,8 +102,8 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "create_reminder",
         re.compile(
             r"\breminders?\b|\bremind\b(?!\s+(?-i:[A-Z])[a-z]+\s+(?:about|to)\b)"
-            r"|\b(?:remnd|remid|rmind)\b|\b(?:ping|nudge|alert)\s+me\b"
-            r"|\bgive\s+me\s+a\s+(?:nudge|shout|ping|buzz)\b",
+            r"|\b(?:remnd|remid|rmind)\b|\b(?:ping|nudge|alert|buzz|warn)\s+me\b"
+            r"|\bgive\s+me\s+a\s+(?:nudge|shout|ping|buzz|heads[-\s]?up)\b",
             _I,
         ),
     ),
@@ -1277,6 +1277,25 @@ def _create_call(
     return PlannedCall("create_task", args)
 
 
+_DUE_WORDS = re.compile(r"\b(?:(?:is|are|it'?s|'s)\s+)?due\b.*$|\b(?:deadline|appointment)\b", _I)
+
+
+def _due_of(
+    calls: list[PlannedCall],
+    task_id: int | None,
+    made_task: bool,
+    due_dates: dict[int, date] | None,
+) -> date | None:
+    """When the task a reminder is about is due: as this request sets it, else as stored."""
+    for call in reversed(calls):
+        if "due_date" in call.arguments and (
+            (call.name == "create_task" and made_task and task_id is None)
+            or (call.name == "update_task" and call.arguments.get("task_id") == task_id)
+        ):
+            return date.fromisoformat(str(call.arguments["due_date"]))
+    return (due_dates or {}).get(task_id) if task_id is not None else None
+
+
 def plan(
     text: str,
     now: datetime,
@@ -1285,6 +1304,7 @@ def plan(
     known_tasks: dict[int, str] | None = None,
     open_tasks: dict[int, str] | None = None,
     projects: dict[int, str] | None = None,
+    due_dates: dict[int, date] | None = None,
 ) -> Plan:
     """Read ``text`` into tool calls, resolving "it" to ``focus_task_id``.
 
@@ -1292,7 +1312,8 @@ def plan(
     reading of an idiom the patterns miss); ``known_tasks`` (id -> title, from a lookup)
     resolves a task named by its title; ``open_tasks`` (the user's open tasks) links a
     reminder whose message is one of them to that task; ``projects`` (the user's projects)
-    resolves a project named by its name.
+    resolves a project named by its name; ``due_dates`` (when open tasks are due) sets "the
+    evening before it's due".
     """
     result = Plan()
     made_task = False
@@ -1429,16 +1450,30 @@ def plan(
                 project_args["description"] = description
             result.calls.append(PlannedCall("create_project", project_args))
         elif intent == "create_reminder":
-            if when is None:
+            before = find_before_due(clause)  # "the evening before it's due"
+            if before is not None:
+                clause = (
+                    clause[: before.start]
+                    + " " * (before.end - before.start)
+                    + clause[before.end :]
+                )
+                when = find_when(_quotes_blanked(clause), now)
+            if when is None and before is None:
                 result.question = "When should I remind you?"
                 break
-            at = when.value
+            at = when.value if when is not None else now
             earlier_reminders = [c for c in result.calls if c.name == "create_reminder"]
-            if earlier_reminders and _TIME_ONLY.fullmatch(clause[when.start : when.end].strip()):
+            if (
+                when is not None
+                and earlier_reminders
+                and _TIME_ONLY.fullmatch(clause[when.start : when.end].strip())
+            ):
                 # "at 7:30 tomorrow about the PE kit and at noon about the fees": the same day
                 day = datetime.fromisoformat(earlier_reminders[-1].arguments["remind_at"]).date()
                 at = datetime.combine(day, at.time())
-            reminder: dict[str, Any] = {"remind_at": at.isoformat(timespec="minutes")}
+            if when is not None and when.has_time and (ahead := shortly_before(clause)):
+                at -= ahead  # "my shift starts at 6 on Friday, remind me an hour before"
+            reminder: dict[str, Any] = {}
             task_id = _task_id(clause, focus_task_id, made_task)
             if task_id is not None:
                 reminder["task_id"] = task_id
@@ -1459,6 +1494,18 @@ def plan(
                 linked = _task_the_message_is_about(open_tasks, str(reminder["message"]))
                 if linked is not None:
                     reminder["task_id"] = linked
+            if before is not None:
+                if "task_id" not in reminder and open_tasks and not made_task:
+                    # "two days before the glossary is due", "the night before Mum's podiatrist"
+                    subject = _DUE_WORDS.sub("", clause[before.end :].split(",")[0])
+                    if (linked := _task_the_message_is_about(open_tasks, subject)) is not None:
+                        reminder["task_id"] = linked
+                due = _due_of(result.calls, reminder.get("task_id"), made_task, due_dates)
+                if due is None:
+                    result.question = "When is that task due? I need its date to set the reminder."
+                    break
+                at = before_due_at(before, due, clause, now)
+            reminder = {"remind_at": at.isoformat(timespec="minutes")} | reminder
             result.calls.append(PlannedCall("create_reminder", reminder))
         elif intent == "list_tasks":
             result.calls.append(PlannedCall("list_tasks", _list_args(clause, now, projects)))

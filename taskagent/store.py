@@ -242,6 +242,19 @@ class TaskStore:
             )
             return {project_id: name for project_id, name in rows}
 
+    def due_dates(self, username: str, limit: int = 500) -> dict[int, date]:
+        """When a user's open tasks are due (id -> date), for those that have a date.
+        Read-only, like :meth:`task_titles`: "remind me the evening before it's due"."""
+        query = (
+            select(Task.id, Task.due_date)
+            .join(User, User.id == Task.owner_id)
+            .where(User.username == username.strip())
+            .where(Task.status != "completed", Task.due_date.is_not(None))
+        )
+        with self.session() as session:
+            rows = session.execute(query.order_by(Task.id.desc()).limit(limit))
+            return {task_id: due for task_id, due in rows if due is not None}
+
     def count_rows(self) -> dict[str, int]:
         """Row counts per table; tests use it to prove that bad input changed nothing."""
         from sqlalchemy import func

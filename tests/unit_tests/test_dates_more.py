@@ -5,11 +5,19 @@ Friday, 2026-01-31 a Saturday, 2026-04-30 and 2026-12-31 Thursdays, 2026 is not 
 year and 2028 is.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
-from taskagent.dates import DateParseError, find_when, resolve_date, resolve_datetime
+from taskagent.dates import (
+    DateParseError,
+    before_due_at,
+    find_before_due,
+    find_when,
+    resolve_date,
+    resolve_datetime,
+    shortly_before,
+)
 from taskagent.rules import plan
 
 FRI = datetime(2026, 2, 20, 10, 0)  # Friday
@@ -300,3 +308,37 @@ def test_the_rule_planner_uses_the_new_spans() -> None:
     assert [(c.name, c.arguments) for c in task.calls] == [
         ("create_task", {"title": "Clean the garage", "due_date": "2026-02-21"})
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Give me a shout the evening before the entry is due.", datetime(2027, 3, 11, 18)),
+        ("remind me the evening before at 7", datetime(2027, 3, 11, 19)),
+        ("remind me about the forms the day before at 6pm", datetime(2027, 3, 11, 18)),
+        ("Remind me two days before the glossary is due.", datetime(2027, 3, 10, 9)),
+        ("Warn me a week ahead of the renewal deadline.", datetime(2027, 3, 5, 9)),
+        ("Remind me about the minibus the Friday before, at lunchtime.", datetime(2027, 3, 5, 12)),
+        ("On the morning of the paint deadline, remind me at 8.", datetime(2027, 3, 12, 8)),
+        ("9pm the night before the licence deadline", datetime(2027, 3, 11, 21)),
+        ("nudge me on the morning it's due", datetime(2027, 3, 12, 9)),
+    ],
+)
+def test_a_time_before_the_due_date_counts_back_from_it(text: str, expected: datetime) -> None:
+    now = datetime(2027, 3, 1, 19)
+    anchor = find_before_due(text)
+    assert anchor is not None
+    assert before_due_at(anchor, date(2027, 3, 12), text, now) == expected  # a Friday
+
+
+def test_a_time_without_a_due_date_anchor_is_not_one() -> None:
+    assert find_before_due("remind me tomorrow evening") is None
+    assert find_before_due("remind me before I forget") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [("remind me an hour before", 60), ("half an hour beforehand", 30), ("20 minutes before", 20)],
+)
+def test_shortly_before_a_stated_time(text: str, minutes: int) -> None:
+    assert shortly_before(text) == timedelta(minutes=minutes)

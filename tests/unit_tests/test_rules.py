@@ -1,6 +1,6 @@
 """The rule-based planner: the emergency tier and the classify step's intent reader."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -837,3 +837,32 @@ def test_sharing_spans_of_days_and_shorthand(
     text: str, call: tuple[str, dict[str, object]] | None
 ) -> None:
     assert [(c.name, c.arguments) for c in plan(text, NOW).calls] == ([call] if call else [])
+
+
+def test_a_reminder_before_a_stored_due_date_counts_back_from_it() -> None:
+    open_tasks = {1: "Enter the novice eight for the regatta", 3: "Book the minibus"}
+    text = "Give me a shout the evening before the novice eight entry is due."
+    call = plan(text, NOW, open_tasks=open_tasks, due_dates={1: date(2027, 3, 12)}).calls[0]
+    assert call.arguments == {"remind_at": "2027-03-11T18:00", "task_id": 1}
+
+
+def test_a_reminder_before_the_due_date_just_set_uses_that_date() -> None:
+    text = "Add 'Sand the floorboards' for the 10th and give me a shout the day before."
+    calls = plan(text, NOW).calls
+    assert [c.name for c in calls] == ["create_task", "create_reminder"]
+    assert calls[1].arguments["remind_at"] == "2026-12-09T09:00"
+
+
+def test_a_reminder_before_an_unknown_due_date_asks_and_writes_nothing() -> None:
+    result = plan(
+        "Remind me two days before the glossary is due.", NOW, open_tasks={5: "Send the glossary"}
+    )
+    assert result.calls == [] and result.question is not None and "due" in result.question
+
+
+def test_an_hour_before_a_stated_time() -> None:
+    text = (
+        "I'm ringing Elmwood at 11 on Friday about the respite week, remind me an hour before."
+    )
+    call = plan(text, NOW).calls[0]
+    assert call.arguments["remind_at"] == "2026-11-20T10:00"

@@ -220,3 +220,14 @@ def test_call_tool_validates_before_it_resolves_the_user(store: TaskStore) -> No
     user_id = store.ensure_user("newcomer")
     listed = call_tool(store, user_id, "list_tasks", {}, NOW)
     assert [t["title"] for t in listed["tasks"]] == ["Budget"]
+
+
+def test_due_dates_are_the_open_dated_tasks_of_that_user_only(store: TaskStore) -> None:
+    alice, bob = store.ensure_user("alice"), store.ensure_user("bob")
+    dated = run(store, alice, "create_task", title="Enter the regatta", due_date="2027-03-12")
+    run(store, alice, "create_task", title="Undated")
+    done = run(store, alice, "create_task", title="Finished", due_date="2027-03-01")
+    run(store, alice, "complete_task", task_id=done["task"]["id"])
+    run(store, bob, "create_task", title="Bob's", due_date="2027-03-02")
+    assert store.due_dates("alice") == {dated["task"]["id"]: date(2027, 3, 12)}
+    assert store.due_dates("nobody") == {}
