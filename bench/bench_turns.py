@@ -167,10 +167,10 @@ def main() -> None:
     }
 
     if not args.skip_embedded:
-        from graph.config import load_settings
         from serving.manager import ensure_server
+        from taskagent.settings import get_settings
 
-        base = load_settings().tiers["primary"].api_base
+        base = get_settings().tiers["primary"].api_base
         print(f"embedded tier at {base} ...", flush=True)
         ensure_server(base)
         subset = (SINGLE * 5)[:50]

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from evals.cases import Case, SystemRun, score_case
-from graph.config import primary_endpoint
+from taskagent.settings import get_settings, primary_endpoint
 
 NAME = "create_agent baseline"
 RECURSION_LIMIT = 12  # model → tools → model …: enough for a 3-call chain and a reply
@@ -134,10 +134,8 @@ async def run_baseline(cases: list[Case], progress: bool) -> SystemRun:
     from langchain_openai import ChatOpenAI
     from tqdm import tqdm
 
-    from graph.config import load_settings
-
     api_base, model_name, api_key = primary_endpoint()
-    tier = load_settings().tiers["primary"]
+    tier = get_settings().tiers["primary"]
     model = ChatOpenAI(
         base_url=api_base,
         model=model_name,

@@ -25,6 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from taskagent.settings import reset_settings
 from taskagent.tools import READ_ONLY_TOOLS, parse_id
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
@@ -204,6 +205,7 @@ async def run_case(case: Case, tiers: str | None = None) -> dict[str, Any]:
     previous = os.environ.get("TASKAGENT_DATA_DIR")
     with tempfile.TemporaryDirectory(prefix=f"case-{case.id}-") as workdir:
         os.environ["TASKAGENT_DATA_DIR"] = workdir
+        reset_settings()  # the agent's store reads the data directory from the settings
         try:
             store = TaskStore(make_engine(f"sqlite:///{workdir}/taskagent.db"))
             now = datetime.fromisoformat(case.now) if case.now else datetime.now()
@@ -230,6 +232,7 @@ async def run_case(case: Case, tiers: str | None = None) -> dict[str, Any]:
                 os.environ.pop("TASKAGENT_DATA_DIR", None)
             else:
                 os.environ["TASKAGENT_DATA_DIR"] = previous
+            reset_settings()
     calls = result.tool_calls
     verdicts = score_case(case, calls)
     return {

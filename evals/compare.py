@@ -25,6 +25,7 @@ from typing import Any
 from evals.metrics import LOWER_IS_BETTER, METRICS
 from evals.report import systems_table
 from evals.runner import DEV_CASES, EvalOptions, run_suite
+from taskagent.settings import reset_settings
 from training.card import write_card
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,6 +71,7 @@ async def _evaluate(name: str, options: EvalOptions) -> dict[str, Any]:
         for key in [k for k in os.environ if k.startswith("TASKAGENT_PRIMARY_")]:
             del os.environ[key]
         os.environ.update(saved)
+        reset_settings()
     system = report["systems"]["taskagent"]
     return {
         "metrics": {m: system["metrics"][m] for m in (*METRICS, "ragas_tool_call_accuracy")},

@@ -21,7 +21,7 @@ from typing import Any
 
 from evals.baseline_agent import run_baseline
 from evals.cases import CASES_DIR, Case, SystemRun, load_cases, run_case
-from graph.config import TIER_ORDER, primary_endpoint
+from taskagent.settings import TIER_ORDER, get_settings, primary_endpoint, reset_settings
 
 DEV_CASES = CASES_DIR / "dev.jsonl"
 TIER_CHOICES = {"primary": "primary", "emergency": "emergency"}
@@ -45,13 +45,13 @@ def use_endpoint(base_url: str | None, model: str | None) -> None:
         os.environ["TASKAGENT_PRIMARY_MANAGED"] = "false"
     if model:
         os.environ["TASKAGENT_PRIMARY_MODEL"] = model if "/" in model else f"openai/{model}"
+    reset_settings()
 
 
 def ensure_model_server() -> None:
-    from graph.config import load_settings
     from serving.manager import ensure_server
 
-    tier = load_settings().tiers["primary"]
+    tier = get_settings().tiers["primary"]
     if tier.managed and not ensure_server(tier.api_base, wait_s=120):
         raise RuntimeError(f"the primary model server at {tier.api_base} did not come up")
 

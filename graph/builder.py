@@ -16,7 +16,6 @@ from typing import Literal
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Checkpointer
 
-from graph.config import load_settings
 from graph.context import Context
 from graph.state import InputState, State, requested_writes_left
 from nodes.classify import classify
@@ -25,6 +24,7 @@ from nodes.fallback import fallback
 from nodes.plan import plan
 from nodes.respond import respond
 from nodes.verify import verify
+from taskagent.settings import get_settings
 
 
 def route_after_classify(state: State) -> Literal["plan", "respond"]:
@@ -63,7 +63,7 @@ def route_after_execute(state: State) -> Literal["plan", "respond"]:
 
 
 # Read the config file now, at import, rather than inside the first node (event loop).
-load_settings()
+get_settings()
 
 builder = StateGraph(State, input_schema=InputState, context_schema=Context)
 builder.add_node(classify)

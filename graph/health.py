@@ -14,15 +14,15 @@ import logging
 import time
 from typing import Any
 
-from graph.config import MODEL_TIERS, load_settings
 from graph.models import describe_failure, load_chat_model
+from taskagent.settings import MODEL_TIERS, get_settings
 from taskagent.store import default_store
 
 log = logging.getLogger(__name__)
 
 
 async def _ping_tier(tier: str) -> dict[str, Any]:
-    settings = load_settings().tiers[tier]
+    settings = get_settings().tiers[tier]
     if not settings.enabled:
         return {"status": "disabled"}
     started = time.perf_counter()

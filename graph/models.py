@@ -19,6 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
@@ -29,7 +30,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from graph.config import MODEL_TIERS, Settings, load_settings
+from taskagent.settings import MODEL_TIERS, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ def describe_failure(exc: BaseException) -> str:
 
 # --- router and circuit breaker -------------------------------------------------------
 
-_routers: dict[str, Any] = {}
+_routers: WeakKeyDictionary[Settings, Any] = WeakKeyDictionary()  # one per settings read
 _failures: dict[str, list[float]] = {}
 _cooldown_until: dict[str, float] = {}
 
@@ -180,17 +181,17 @@ def litellm_model_list(
     names = names or {}
     return [
         {
-            "model_name": names.get(tier.name, tier.name),
+            "model_name": names.get(name, name),
             "litellm_params": {
                 "model": tier.model if "/" in tier.model else f"openai/{tier.model}",
                 "api_base": tier.api_base or None,
-                "api_key": tier.api_key or None,
+                "api_key": tier.api_key.get_secret_value() or None,
                 "timeout": tier.timeout,
                 "stream_timeout": tier.timeout,
                 "max_retries": 0,  # the router retries; the SDK must not retry on top
             },
         }
-        for tier in settings.tiers.values()
+        for name, tier in settings.tiers.items()
         if tier.enabled
     ]
 
@@ -236,20 +237,19 @@ def litellm_proxy_config(settings: Settings) -> dict[str, Any]:
 
 
 def enabled_tiers(settings: Settings | None = None) -> list[str]:
-    settings = settings or load_settings()
+    settings = settings or get_settings()
     return [name for name in MODEL_TIERS if settings.tiers[name].enabled]
 
 
 def load_chat_model(tier: str) -> BaseChatModel:
     """The chat model for a model tier (primary or fallback)."""
-    settings = load_settings()
+    settings = get_settings()
     if tier not in MODEL_TIERS or not settings.tiers[tier].enabled:
         raise TierError(f"{tier} tier is not configured")
-    key = repr(settings)
-    if key not in _routers:
-        _routers[key] = build_router(settings)
+    if settings not in _routers:
+        _routers[settings] = build_router(settings)
     return RouterChatModel(
-        tier=tier, router=_routers[key], max_tokens=settings.tiers[tier].max_tokens
+        tier=tier, router=_routers[settings], max_tokens=settings.tiers[tier].max_tokens
     )
 
 
@@ -264,7 +264,7 @@ def tier_gate(tier: str) -> str | None:
     """Why ``tier`` must be skipped right now, or None if it may be tried."""
     if tier == "emergency":
         return None
-    settings = load_settings()
+    settings = get_settings()
     if tier not in settings.tiers or not settings.tiers[tier].enabled:
         return "not configured"
     remaining = _cooldown_until.get(tier, 0) - time.monotonic()
@@ -277,7 +277,7 @@ def record_failure(tier: str) -> None:
     """Count a failure; after ``allowed_fails`` in a row the tier cools down."""
     if tier == "emergency":
         return
-    router = load_settings().router
+    router = get_settings().router
     now = time.monotonic()
     recent = [t for t in _failures.get(tier, []) if now - t < max(router.cooldown_time, 1)] + [now]
     _failures[tier] = recent

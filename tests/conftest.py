@@ -1,4 +1,6 @@
-"""Shared fixtures: every test gets its own data directory and a clean circuit breaker."""
+"""Shared fixtures: every test gets its own data directory, settings read afresh from its
+environment, and a clean circuit breaker. Settings are read once: a test or fixture that
+changes the environment afterwards calls ``reset_settings()``."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from graph import models
+from taskagent.settings import reset_settings
 
 NOW = "2026-11-18T10:00:00"  # a Wednesday; "Friday" is 2026-11-20
 
@@ -22,5 +25,7 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
             monkeypatch.delenv(key)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     models.reset_circuit()
+    reset_settings()
     yield tmp_path / "data"
     models.reset_circuit()
+    reset_settings()

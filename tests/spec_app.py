@@ -7,7 +7,7 @@ so the app's lifespan never runs.
 
 from __future__ import annotations
 
+from taskagent.settings import APISettings
 from ui.api.app import create_app
-from ui.api.settings import APISettings
 
 app = create_app(APISettings(secret_key="spec-test-secret-0123456789abcdef0123456789abcdef"))

@@ -26,7 +26,6 @@ Chainlit accounts are only a mirror: sign-in checks the task store's own users
 from __future__ import annotations
 
 import logging
-import os
 import re
 import uuid
 from typing import Any
@@ -37,7 +36,7 @@ from chainlit.step import StepDict
 from chainlit.types import FeedbackDict, ThreadDict
 from sqlalchemy import Engine, create_engine, text
 
-from taskagent.settings import data_dir, postgres_url
+from taskagent.settings import data_dir, get_settings, postgres_url
 
 log = logging.getLogger("taskagent.ui")
 
@@ -147,7 +146,7 @@ def is_thread_id(value: Any) -> bool:
 
 def chat_database_url() -> str:
     """Where chat history lives: never the task store's tables (see the module docstring)."""
-    explicit = os.environ.get("TASKAGENT_CHAT_DATABASE_URL", "").strip()
+    explicit = get_settings().database.chat_url
     if explicit:
         return explicit
     postgres = postgres_url()

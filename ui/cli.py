@@ -33,11 +33,11 @@ Tiers = Annotated[str | None, typer.Option("--tiers", help="Tier order, e.g. 'em
 
 def _ensure_primary(tiers: str | None) -> None:
     """Start the managed embedded model server if the primary tier is local and down."""
-    from graph.config import load_settings
     from graph.context import Context
     from serving.manager import ServerError, ensure_server
+    from taskagent.settings import get_settings
 
-    primary = load_settings().tiers["primary"]
+    primary = get_settings().tiers["primary"]
     order = Context(tiers=tiers).tier_order() if tiers else Context().tier_order()
     if not primary.enabled or not primary.managed or "primary" not in order:
         return
@@ -371,10 +371,9 @@ def proxy(
 
     import yaml
 
-    from graph.config import load_settings
     from graph.models import litellm_proxy_config
     from serving.manager import port_is_busy
-    from taskagent.settings import data_dir
+    from taskagent.settings import data_dir, get_settings
 
     if port_is_busy(host, port):
         typer.echo(f"error: Port {port} is busy; stop what uses it or pass --port.", err=True)
@@ -390,14 +389,14 @@ def proxy(
             raise typer.Exit(1)
         env["LITELLM_MASTER_KEY"] = "sk-" + secrets.token_hex(16)
         typer.echo(f"dev mode: generated LITELLM_MASTER_KEY={env['LITELLM_MASTER_KEY']}")
-    settings = load_settings()
+    settings = get_settings()
     config = litellm_proxy_config(settings)
     config["general_settings"] = {"master_key": "os.environ/LITELLM_MASTER_KEY"}
     config_file = data_dir() / "litellm_proxy.yaml"
     config_file.write_text(yaml.safe_dump(config, sort_keys=False))
     for name, tier in settings.tiers.items():  # the config names keys by env var only
         if tier.api_key:
-            env.setdefault(f"TASKAGENT_{name.upper()}_API_KEY", tier.api_key)
+            env.setdefault(f"TASKAGENT_{name.upper()}_API_KEY", tier.api_key.get_secret_value())
     binary = shutil.which("litellm") or "litellm"
     typer.echo(f"LiteLLM proxy on http://{host}:{port} with {config_file}")
     os.execvpe(
@@ -414,13 +413,8 @@ def api(
     import uvicorn
 
     from ui.api.app import create_app
-    from ui.api.settings import ConfigError
 
-    try:
-        application = create_app()
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+    application = create_app()
     _ensure_primary(None)
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
@@ -432,25 +426,19 @@ def mcp(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
 ) -> None:
     """Serve the eight tools and ask_agent over MCP (HTTP needs a bearer JWT from /token)."""
-    from ui.api.settings import ConfigError
+    if transport == "stdio":
+        from ui.mcp_server import run_stdio
 
-    try:
-        if transport == "stdio":
-            from ui.mcp_server import run_stdio
+        asyncio.run(run_stdio())
+    elif transport == "http":
+        import uvicorn
 
-            asyncio.run(run_stdio())
-        elif transport == "http":
-            import uvicorn
+        from ui.mcp_server import http_app
 
-            from ui.mcp_server import http_app
-
-            uvicorn.run(http_app(host, port), host=host, port=port, log_level="warning")
-        else:
-            typer.echo(f"error: unknown transport {transport!r}; use stdio or http", err=True)
-            raise typer.Exit(2)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        uvicorn.run(http_app(host, port), host=host, port=port, log_level="warning")
+    else:
+        typer.echo(f"error: unknown transport {transport!r}; use stdio or http", err=True)
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -630,8 +618,14 @@ def eval_(
 
 
 def main() -> None:
+    from taskagent.settings import ConfigError
+
     logging.basicConfig(level=logging.WARNING)
-    app()
+    try:
+        app()
+    except ConfigError as exc:  # a bad setting is one line, never a traceback with locals
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

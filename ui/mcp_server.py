@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -39,11 +38,11 @@ from mcp.server.lowlevel import Server
 from graph.agent import new_thread_id, open_agent
 from graph.context import Context
 from taskagent.errors import ToolArgumentError, ToolError
+from taskagent.settings import get_settings
 from taskagent.store import TaskStore, default_store
 from taskagent.tools import DESTRUCTIVE_TOOLS, TOOLS, call_tool
 from ui.api.limits import BodySizeLimit, WindowLimiter, send_json
 from ui.api.security import decode_token
-from ui.api.settings import APISettings
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -260,7 +259,7 @@ class JWTVerifier:
 async def run_stdio() -> None:
     from mcp.server.stdio import stdio_server
 
-    app = TaskAgentMCP(stdio_user=os.environ.get("TASKAGENT_USER", "local"))
+    app = TaskAgentMCP(stdio_user=get_settings().agent.user)
     async with stdio_server() as (read_stream, write_stream):
         await app.server.run(read_stream, write_stream, app.server.create_initialization_options())
 
@@ -282,7 +281,7 @@ def http_app(host: str, port: int) -> Starlette:
     from starlette.routing import Route
     from starlette.types import Receive, Scope, Send
 
-    settings = APISettings.from_env()
+    settings = get_settings().api
     base = f"http://{host}:{port}"
     issuer_url = AnyHttpUrl(base)
     resource_url = AnyHttpUrl(f"{base}/mcp")
@@ -319,7 +318,8 @@ def http_app(host: str, port: int) -> Starlette:
         await manager.handle_request(scope, receive, send)
 
     # The token's audience is not checked: the REST API's tokens carry none.
-    backend = BearerAuthBackend(JWTVerifier(settings.secret_key, settings.algorithm))
+    key = settings.secret_key.get_secret_value()
+    backend = BearerAuthBackend(JWTVerifier(key, settings.algorithm))
     routes = [
         Route(
             "/mcp",

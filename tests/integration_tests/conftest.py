@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from taskagent.settings import reset_settings
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -42,6 +44,7 @@ def offline_primary(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("TASKAGENT_PRIMARY_MANAGED", "false")
     # the failover path is under test: the arbitration must not settle the turn first
     monkeypatch.setenv("TASKAGENT_ARBITRATION", "off")
+    reset_settings()
     return url
 
 
@@ -49,3 +52,4 @@ def offline_primary(monkeypatch: pytest.MonkeyPatch) -> str:
 def rules_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run the agent on the rule planner alone: CLI tests about plumbing, not models."""
     monkeypatch.setenv("TASKAGENT_TIERS", "emergency")
+    reset_settings()

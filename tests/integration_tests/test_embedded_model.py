@@ -19,6 +19,7 @@ from serving.manager import (
     is_up,
     stop_server,
 )
+from taskagent.settings import reset_settings
 from tests.conftest import NOW
 from tests.integration_tests.conftest import free_port, run_cli
 
@@ -31,6 +32,7 @@ def embedded(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}/v1"
     monkeypatch.setenv("TASKAGENT_PRIMARY_API_BASE", url)
     monkeypatch.setenv("TASKAGENT_ARBITRATION", "off")  # the model tier under test plans
+    reset_settings()
     assert ensure_server(url, wait_s=60)
     yield url
     stop_server(port)

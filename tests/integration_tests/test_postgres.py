@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from graph.agent import open_agent
+from taskagent.settings import reset_settings
 from tests.conftest import NOW
 
 ADMIN_URL = os.environ.get("TASKAGENT_TEST_POSTGRES_URL", "")
@@ -31,6 +32,7 @@ def postgres_db(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("TASKAGENT_TIERS", "emergency")
+    reset_settings()
     yield url
     from taskagent.settings import database_url
     from taskagent.store import store_for

@@ -7,7 +7,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from graph.agent import Agent
 from graph.builder import build_graph
-from taskagent.settings import database_url
+from taskagent.settings import database_url, reset_settings
 from taskagent.store import store_for
 from tests.conftest import NOW
 from tests.integration_tests.conftest import free_port
@@ -36,6 +36,7 @@ def use_tiers(
         monkeypatch.setenv("TASKAGENT_FALLBACK_MODEL", "openai/scripted-fallback")
         monkeypatch.setenv("TASKAGENT_FALLBACK_API_BASE", fallback)
         monkeypatch.setenv("TASKAGENT_FALLBACK_API_KEY", "sk-test")
+        reset_settings()
 
 
 def stored_titles() -> list[str]:
@@ -101,6 +102,7 @@ async def test_a_tier_that_keeps_failing_is_cooled_down(
 ) -> None:
     use_tiers(monkeypatch, f"http://127.0.0.1:{free_port()}/v1", None)
     monkeypatch.setenv("TASKAGENT_ROUTER_ALLOWED_FAILS", "2")
+    reset_settings()
     for _turn in range(2):
         await agent.ask("show my tasks", thread_id="c", now=NOW)
     third = await agent.ask("show my tasks", thread_id="c", now=NOW)

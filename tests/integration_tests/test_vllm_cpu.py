@@ -20,6 +20,7 @@ import pytest
 
 from evals.cases import CASES_DIR, load_cases, run_case
 from serving.vllm import DEFAULT_MODEL_DIR, VLLM_ENV_PYTHON
+from taskagent.settings import reset_settings
 from tests.integration_tests.conftest import ROOT, free_port
 
 pytestmark = pytest.mark.integration
@@ -108,6 +109,7 @@ async def test_five_eval_cases_through_the_graph_on_vllm(
     monkeypatch.setenv("TASKAGENT_ARBITRATION", "off")  # the vLLM tier under test plans
     monkeypatch.setenv("TASKAGENT_PRIMARY_TIMEOUT", "60")  # ~15 tokens/s on two CPU cores
     monkeypatch.setenv("TASKAGENT_PRIMARY_MAX_TOKENS", "48")
+    reset_settings()
     cases = load_cases(CASES_DIR / "smoke.jsonl")
     assert len(cases) >= 5
     for case in cases:

@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
+from taskagent.settings import reset_settings
 from tests.conftest import NOW
 from tests.integration_tests.conftest import ROOT, free_port, run_cli
 
@@ -451,4 +452,5 @@ def test_the_headline_request_on_the_embedded_model_in_the_browser(
             tab.screenshot(path=str(ARTIFACTS / "embedded_model_headline.png"), full_page=True)
             context.close()
             monkeypatch.setenv("TASKAGENT_DATA_DIR", str(data_dir))  # the pid file lives there
+            reset_settings()
             stop_server(model_port)

@@ -9,6 +9,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from graph import models
 from graph.builder import build_graph
+from taskagent.settings import reset_settings
 from tests.fakes import ScriptedChatModel
 
 
@@ -17,6 +18,7 @@ def fake_models(monkeypatch: pytest.MonkeyPatch) -> dict[str, ScriptedChatModel]
     """Scripted primary and fallback tiers in place of LiteLLM."""
     fakes = {"primary": ScriptedChatModel(), "fallback": ScriptedChatModel()}
     monkeypatch.setenv("TASKAGENT_FALLBACK_MODEL", "openai/scripted-fallback")
+    reset_settings()
 
     def load(tier: str) -> Any:
         return fakes[tier]

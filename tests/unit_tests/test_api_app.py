@@ -11,10 +11,10 @@ from fastapi import HTTPException
 from fastapi.testclient import TestClient
 
 from taskagent.errors import NotFound, ToolError
+from taskagent.settings import APISettings, reset_settings
 from ui.api import deps
 from ui.api.app import create_app
 from ui.api.limits import UNTRUSTED_FORWARDER, TrustedProxies, client_address
-from ui.api.settings import APISettings
 
 SECRET = "unit-test-secret-0123456789abcdef0123456789abcdef"
 
@@ -22,6 +22,7 @@ SECRET = "unit-test-secret-0123456789abcdef0123456789abcdef"
 @pytest.fixture(autouse=True)
 def rules_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TASKAGENT_TIERS", "emergency")
+    reset_settings()
 
 
 @pytest.fixture

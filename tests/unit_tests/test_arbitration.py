@@ -14,7 +14,7 @@ import pytest
 
 from graph.agent import Agent
 from graph.intents import IntentPrediction
-from taskagent.settings import database_url
+from taskagent.settings import database_url, reset_settings
 from taskagent.store import store_for
 from taskagent.tools import run_tool, validate_call
 from tests.conftest import NOW
@@ -162,6 +162,7 @@ async def test_rules_first_runs_a_whole_rule_plan_and_asks_the_model_only_withou
     agent: Agent, fake_models: dict[str, ScriptedChatModel], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TASKAGENT_ARBITRATION", "rules-first")
+    reset_settings()
     classifier(monkeypatch, {"create_task", "create_reminder"})  # disagrees with the rules
     result = await ask(agent, "add a task to buy stamps")
     assert result.model_calls == 0 and fake_models["primary"].prompts == []
@@ -238,6 +239,7 @@ async def test_no_write_the_request_did_not_ask_for(
 ) -> None:
     classifier(monkeypatch, classified if with_classifier else None)
     monkeypatch.setenv("TASKAGENT_ARBITRATION", "off")  # make the model plan, to test verify
+    reset_settings()
     fake_models["primary"].responses = list(model_rounds) * 3  # it repeats itself on repair
     result = await ask(agent, request_text)
     wrote = [c for c in result.tool_calls if c.get("ok") and c["name"] != "list_tasks"]

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from taskagent.settings import reset_settings
 from ui.render import langgraph_thread
 
 
@@ -232,8 +233,10 @@ def test_chat_history_is_kept_apart_from_the_task_store(
 ) -> None:
     assert store_module.chat_database_url().endswith("/chat.db")
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@h/db")
+    reset_settings()
     assert store_module._connect_args(store_module.chat_database_url()) == {
         "options": "-c search_path=taskagent_chat"
     }
     monkeypatch.setenv("TASKAGENT_CHAT_DATABASE_URL", "sqlite:////tmp/elsewhere.db")
+    reset_settings()
     assert store_module.chat_database_url() == "sqlite:////tmp/elsewhere.db"

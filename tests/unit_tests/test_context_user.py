@@ -12,6 +12,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from graph.agent import Agent
 from graph.builder import build_graph
 from graph.context import Context
+from taskagent.settings import reset_settings
 from taskagent.store import default_store
 
 
@@ -19,6 +20,7 @@ from taskagent.store import default_store
 def server_user(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TASKAGENT_USER", "operator")
     monkeypatch.setenv("TASKAGENT_TIERS", "emergency")
+    reset_settings()
 
 
 def test_an_explicit_user_named_local_is_not_replaced_from_the_environment() -> None:
@@ -31,6 +33,7 @@ def test_an_unset_user_still_comes_from_the_environment_then_defaults_to_local(
 ) -> None:
     assert Context().user == "operator"
     monkeypatch.delenv("TASKAGENT_USER")
+    reset_settings()
     assert Context().user == "local"
 
 

@@ -12,6 +12,7 @@ import pytest
 
 import graph.health as health
 from graph.models import describe_failure
+from taskagent.settings import reset_settings
 
 SECRET = "postgresql://admin:hunter2@10.0.0.7/tasks"
 
@@ -57,6 +58,7 @@ async def test_the_deep_health_report_has_categories_not_exception_text(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("TASKAGENT_FALLBACK_MODEL", "openai/some-fallback")
+    reset_settings()
     monkeypatch.setattr(
         health, "load_chat_model", lambda tier: Broken(RuntimeError(f"{tier} via {SECRET}"))
     )

@@ -14,6 +14,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from graph.agent import Agent
 from graph.builder import build_graph
 from taskagent.errors import ToolError
+from taskagent.settings import reset_settings
 from taskagent.store import default_store
 from taskagent.tools import run_tool, validate_call
 
@@ -56,6 +57,7 @@ async def test_repeating_a_request_in_a_new_turn_still_writes_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("TASKAGENT_TIERS", "emergency")
+    reset_settings()
     agent = Agent(build_graph(checkpointer=InMemorySaver()))
     for _ in range(2):
         result = await agent.ask("add a task to call the bank", thread_id="t", user="alice")

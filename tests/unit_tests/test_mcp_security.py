@@ -16,6 +16,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from graph.agent import Agent
 from graph.builder import build_graph
 from graph.context import Context
+from taskagent.settings import reset_settings
 from taskagent.store import default_store
 from ui.mcp_server import TaskAgentMCP
 
@@ -45,6 +46,7 @@ class SpyAgent:
 @pytest.fixture(autouse=True)
 def rules_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TASKAGENT_TIERS", "emergency")
+    reset_settings()
 
 
 @pytest.fixture

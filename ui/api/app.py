@@ -22,10 +22,10 @@ from fastapi.responses import JSONResponse
 
 from graph.agent import open_agent
 from taskagent.errors import ToolArgumentError
+from taskagent.settings import APISettings, get_settings
 from taskagent.store import TaskStore, default_store
 from ui.api.limits import BodySizeLimit, WindowLimiter, install_limits
 from ui.api.routes import auth, chat, health, helpdesk, tasks
-from ui.api.settings import APISettings
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: APISettings | None = None, store: TaskStore | None = None) -> FastAPI:
-    settings = settings or APISettings.from_env()
+    settings = settings or get_settings().api
     app = FastAPI(
         title="TaskAgent service",
         version="0.1.0",

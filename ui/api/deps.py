@@ -12,10 +12,10 @@ from pydantic import BaseModel
 
 from graph.agent import open_agent
 from taskagent.errors import NotFound, ToolError
+from taskagent.settings import APISettings
 from taskagent.store import TaskStore, default_store
 from taskagent.tools import call_tool
 from ui.api.security import decode_token
-from ui.api.settings import APISettings
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="token")
 
@@ -36,7 +36,7 @@ Settings = Annotated[APISettings, Depends(get_settings)]
 
 
 def user_of(token: str, settings: APISettings) -> CurrentUser | None:
-    claims = decode_token(token, settings.secret_key, settings.algorithm)
+    claims = decode_token(token, settings.secret_key.get_secret_value(), settings.algorithm)
     return CurrentUser(id=claims["uid"], username=claims["sub"]) if claims else None
 
 

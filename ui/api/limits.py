@@ -30,10 +30,8 @@ from slowapi.extension import _rate_limit_exceeded_handler
 from slowapi.middleware import SlowAPIMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from taskagent.settings import APISettings
 from ui.api.deps import token_user
-from ui.api.settings import APISettings
-
-MAX_BODY_BYTES = 64 * 1024
 
 # The rate-limit key for requests that a proxy we do not trust forwarded: they all share
 # the proxy's budget, as they would if the proxy's own address were used.
@@ -60,7 +58,7 @@ class BodySizeLimit:
     to it in one piece, so a lying or missing ``Content-Length`` cannot get past the cap.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:  # APISettings.max_body_bytes
         self.app, self.max_bytes = app, max_bytes
 
     async def too_large(self, send: Send) -> None:

@@ -105,8 +105,6 @@ async def token(
             headers={"WWW-Authenticate": "Bearer"},
         )
     login_failures.clear(form.username)
-    minutes = settings.access_token_expire_minutes
-    jwt_token = create_token(
-        account["username"], account["id"], settings.secret_key, minutes, settings.algorithm
-    )
+    key, minutes = settings.secret_key.get_secret_value(), settings.access_token_expire_minutes
+    jwt_token = create_token(account["username"], account["id"], key, minutes, settings.algorithm)
     return {"access_token": jwt_token, "token_type": "bearer", "expires_in": int(minutes * 60)}

@@ -4,12 +4,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
-from graph.config import TIER_ORDER
 from graph.context import Context
 from graph.health import check_health
 from graph.helpdesk import SPECIALISTS
 from graph.models import tier_gate
 from nodes.classify import first_available_tier
+from taskagent.settings import TIER_ORDER
 from ui.api.deps import token_user
 from ui.api.limits import limited
 
