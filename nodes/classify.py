@@ -20,13 +20,14 @@ from langgraph.types import Overwrite
 
 from graph.context import Context
 from graph.intents import IntentPrediction, load_classifier
-from graph.known_tasks import all_task_titles
+from graph.known_tasks import all_task_titles, project_names
 from graph.models import tier_gate
 from graph.state import State, latest_user_text
 from taskagent.rules import (
     asks_about_own_task,
     asks_about_the_agent,
     detect_intents,
+    files_into_a_project,
     holds_off,
     is_in_scope,
     is_undecided,
@@ -38,6 +39,7 @@ EXPLICIT_CREATE = re.compile(
     re.IGNORECASE,
 )
 
+QUOTED = re.compile(r"[\"“'‘`][^\"”'’`]{2,}[\"”'’`]")
 NEW_THINGS = frozenset({"create_task", "create_project", "create_reminder"})
 
 DECLINE = (
@@ -120,6 +122,12 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         # no domain word: does it name one of the user's own tasks (finished ones too)?
         titles = await all_task_titles(context.user)
         in_scope = bool(titles) and asks_about_own_task(text, titles)
+    if (
+        not intents
+        and QUOTED.search(text)
+        and files_into_a_project(text, await project_names(context.user))
+    ):  # "'Ask the PTA for raffle prizes' is a charity week job": a task in that project
+        intents, in_scope = ["create_task"], True
     if vote is not None and not intents and (vote.tools or in_scope):
         # the classifier reads idioms the patterns miss ("scrap the whole portuguese thing"),
         # but alone it adds nothing new: a create would take the whole message as its title

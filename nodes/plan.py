@@ -140,6 +140,10 @@ def agreed_rule_plan(
         return None
     guess = set(state.classifier_guess)
     draft = rule_based_message(state, context, hints=hints)
+    if draft.content in (rules.ASK_WHEN_TO_REMIND, rules.ASK_WHEN_DUE):
+        # the time a reminder is set for is the user's to say: on dev the model's guess was a
+        # reminder for the wrong time (dev7 m041), never a better answer than the question
+        return draft, "the rules ask when to remind"
     names = {call["name"] for call in draft.tool_calls}
     if is_lookup(draft):  # by title: agree on the write, then look the task up
         names = set(state.intents)
@@ -200,7 +204,8 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if rules_may_plan(state, context):
         if "create_reminder" in state.intents:  # a reminder may be about one, or its due date
             hints = UserHints(await open_task_titles(context.user), await due_dates(context.user))
-        if _NAMES_A_PROJECT.search(latest_user_text(state)):  # "in the Q3 Planning project"
+        if "create_task" in state.intents or _NAMES_A_PROJECT.search(latest_user_text(state)):
+            # "in the Q3 Planning project", "under the bathroom refit"
             hints = UserHints(hints.open_tasks, hints.due_dates, await project_names(context.user))
     if (
         state.tier != "emergency"

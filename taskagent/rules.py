@@ -60,7 +60,12 @@ _NOW_URGENT = (
     r"\b(?:became|is\s+now|'s\s+now)\s+(?:urgent|top\s+priority)\b"
     r"|\b(?:up|down)\s+to\s+(?:high|low|urgent|normal)\b"
 )
-_UNDER_WAY = r"\bunderway\b|\bgot\s+(?:going|started)\s+on\b"
+_UNDER_WAY = r"\bunderway\b|\bgot\s+(?:going|started)\s+on\b|\bmade\s+a\s+start\s+on\b"
+# "the mic arm is half sorted, waiting on a part": under way, not finished
+_PART_DONE = r"\b(?:half|partly|partially|nearly|almost|mostly)\s+(?:sorted|done|finished|fixed)\b"
+# "the electrician is the number one thing now", "ITI renewal can sink to the bottom of the pile"
+_RANKED_FIRST = r"\bnumber\s+one\s+(?:thing|priority|job)\b|\btrumps\s+everything\b"
+_RANKED_LAST = r"\bbottom\s+of\s+the\s+(?:pile|list)\b|\bback\s+burner\b|\bnice[-\s]to[-\s]have\b"
 _DUE_BY = r"\b(?:has|have|needs?)\s+to\s+(?:be\s+\w+|go\s+in)\s+by\b"
 _SPLIT_RE = re.compile(
     # "no. 7" is an id, not the end of a sentence
@@ -85,7 +90,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (  # before complete: "reopen task 4, it isn't finished" is not a complete
         "update_task",
         re.compile(
-            rf"{_REOPEN_WORDS}"
+            rf"{_REOPEN_WORDS}|{_PART_DONE}|{_RANKED_FIRST}|{_RANKED_LAST}"
             r"|\bkick(?:ed)?\s+off\s+(?:task|#|number)|\b(?:add|put)\s+(?:a\s+)?(?:note|description|"
             r"comment)\s+(?:to|on)\s+(?:task|#|it|that|the\s)"
             r"|^\s*(?:and\s+)?(?:add|put)\s+(?:a\s+)?(?:note|description|comment)\s*:"
@@ -258,8 +263,12 @@ def _priority(text: str) -> str | None:
     if re.search(r"\bnot\s+(?:urgent|pressing|a\s+priority)(?!\s+exactly)\b", text, _I):
         return "low"  # "New task, not urgent: ..."
     text = re.sub(r"\bnot\s+urgent\s+exactly\b", "", text, flags=_I)
-    if re.search(r"\btop\s+of\s+the\s+(?:pile|list)\b|\bmost\s+urgent\b", text, _I):
+    if re.search(
+        rf"\btop\s+of\s+the\s+(?:pile|list)\b|\bmost\s+urgent\b|{_RANKED_FIRST}", text, _I
+    ):
         return "urgent"
+    if re.search(_RANKED_LAST, text, _I):
+        return "low"
     if re.search(
         r"\b(?:urgent|urgently|asap|critical|top[- ]priority|highest|drop\s+everything)\b", text, _I
     ):
@@ -279,7 +288,7 @@ def _priority(text: str) -> str | None:
 
 
 def _status(text: str) -> str | None:
-    if re.search(r"\b(?:as|to|it)\s+in[\s-]progress\b", text, _I):
+    if re.search(rf"\b(?:as|to|it)\s+in[\s-]progress\b|{_PART_DONE}", text, _I):
         return "in_progress"  # "I haven't finished it, but put it as in progress"
     if re.search(
         r"(?:\bnot|\w+n'?t)\s+(?:yet\s+)?(?:been\s+)?(?:done|finished|started|completed)\b",
@@ -293,7 +302,7 @@ def _status(text: str) -> str | None:
         return "completed"
     if re.search(
         r"\b(?:in[\s-]progress|started|starting|begun|began|ongoing|working\s+on|underway|"
-        r"kicked\s+off|in\s+the\s+middle\s+of|got\s+going\s+on)\b|\bi'?m\s+on\s+(?:the|#|task|it)\b"
+        r"kicked\s+off|in\s+the\s+middle\s+of|got\s+going\s+on|made\s+a\s+start\s+on)\b|\bi'?m\s+on\s+(?:the|#|task|it)\b"
         r"|^\s*(?:please\s+)?start\s+(?:on\s+)?(?:task|#|TASK-)",
         text,
         _I,
@@ -341,8 +350,10 @@ def _project_id(text: str, projects: dict[int, str] | None = None) -> int | None
     if m:
         return int(m.group(1))
     unquoted = _quotes_blanked(text)  # "add 'Plan the menu' to the party project"
-    if not projects or not re.search(r"\bprojects?\b", unquoted, _I):
+    if not projects:
         return None
+    if not re.search(r"\bprojects?\b", unquoted, _I):
+        return project_named(text, projects) if _QUOTED_RE.search(text) else None
     said = _stems(unquoted)
     found = [pid for pid, name in projects.items() if (words := _stems(name)) and words <= said]
     if not found and (short := _SHORT_PROJECT_NAME.search(unquoted)):
@@ -350,6 +361,43 @@ def _project_id(text: str, projects: dict[int, str] | None = None) -> int | None
         said = _stems(short.group(1))
         found = [pid for pid, name in projects.items() if said and said <= _stems(name)]
     return found[0] if len(found) == 1 else None
+
+
+# "under the bathroom refit", "in with Head of the River", "'X' is a charity week job": a
+# one-word name ("Garden") counts only right after such a word
+_FILED_UNDER = re.compile(
+    r"\b(?:under|into|in\s+with|with|for|to|belongs\s+with|goes\s+with|part\s+of|is\s+an?)\s+"
+    r"(?:the\s+|my\s+|our\s+)?$",
+    _I,
+)
+
+
+def project_named(text: str, projects: dict[int, str]) -> int | None:
+    """The one project a request names without the word "project" ("Stick 'Pick a shower
+    screen' under the bathroom refit", "Winter camp: 'Book the ergs'"), outside its quotes:
+    every word of the name, or two or more of a longer one; else None."""
+    unquoted = _quotes_blanked(text)
+    said = _stems(unquoted)
+    scores: dict[int, int] = {}
+    for project_id, name in projects.items():
+        words = _stems(name)
+        shared = len(words & said)
+        if not words or not (words <= said or shared >= 2):
+            continue
+        if len(words) == 1:  # "Garden": only as "under the Garden", "into Garden"
+            first = re.search(rf"\b{re.escape(name.strip())}\b", unquoted, _I)
+            if first is None or not _FILED_UNDER.search(unquoted[: first.start()]):
+                continue
+        scores[project_id] = shared + (words <= said)
+    best = max(scores.values(), default=0)
+    found = [project_id for project_id, score in scores.items() if score == best]
+    return found[0] if len(found) == 1 else None
+
+
+def files_into_a_project(text: str, projects: dict[int, str]) -> bool:
+    """A quoted title and one of the user's projects: "'Ask the PTA for raffle prizes' is
+    a charity week job" asks for a task in that project."""
+    return _QUOTED_RE.search(text) is not None and project_named(text, projects) is not None
 
 
 _SHORT_PROJECT_NAME = re.compile(r"\b(?:the|my|our)\s+([\w' -]{2,40}?)\s+project\b", _I)
@@ -512,7 +560,8 @@ _EXPLICIT_CREATE_HEAD = re.compile(
 
 # "don't delete task 2, just mark it done": the first clause asks for nothing
 _NEGATED = re.compile(
-    r"^\s*(?:(?:please|pls|but|and|so)\s+)?(?:don'?t|do\s+not|no\s+need\s+to)\b", _I
+    r"^\s*(?:(?:please|pls|but|and|so|just|whatever\s+you\s+do)[,\s]+)*(?:don'?t|do\s+not|no\s+need\s+to|never)\b",
+    _I,
 )
 # "maybe I should cancel the gym thing?", "I was thinking about deleting task 2 but let's keep
 # it": the user is still deciding; a write now would be one nobody asked for
@@ -523,6 +572,7 @@ _UNDECIDED = re.compile(
     r"|\b(?:was|were)\s+going\s+to\s+(?:ask|delete|remove|cancel|mark|add)\b"
     r"|\b(?:just\s+)?leave\s+it\s*(?:for\s+now|as\s+it\s+is|be)?\s*[.!]*$|\bactually,?\s+no\b"
     r"|\bnever\s*mind\b|^\s*(?:what\s+if|what\s+would\s+happen\s+if|if)\s+i\b[^.]*\?"
+    r"|^\s*(?:if|in\s+case|unless)\b[^.?]{0,60}?\b(?:i|we)(?:'ll|\s+will|'d|\s+would)\b"
     # "would it be silly to delete all my low-priority tasks?"
     r"|\b(?:would|is)\s+it\s+(?:be\s+)?(?:silly|wise|smart|better|crazy|mad|worth\s+it|"
     r"a\s+(?:good|bad)\s+idea)\s+to\b"
@@ -561,7 +611,10 @@ NUMBER_WORDS = {
     )
 }
 _ID_IN_WORDS = re.compile(
-    rf"\b(task|number|no\.?|item|#)\s*({'|'.join(list(NUMBER_WORDS)[1:])})\b", _I
+    # not "the number one thing now": a rank, not a task
+    rf"\b(task|number|no\.?|item|#)\s*({'|'.join(list(NUMBER_WORDS)[1:])})\b"
+    r"(?!\s+(?:thing|priority|job|concern|focus)\b)",
+    _I,
 )
 
 
@@ -899,9 +952,13 @@ def _update_args(clause: str, now: datetime) -> dict[str, Any]:
     if status and status != "completed":
         args["status"] = status
     when = find_when(clause, now)
-    if when is not None and "title" not in args:
+    if when is not None and "title" not in args and not _WHEN_IT_HAPPENED.search(clause):
         args["due_date"] = when.value.date().isoformat()
     return args
+
+
+# "made a start on it last night", "began it yesterday": when it happened, not a due date
+_WHEN_IT_HAPPENED = re.compile(r"\b(?:last\s+night|yesterday|earlier\s+today|\w+\s+ago)\b", _I)
 
 
 _CONTENT_WORD = re.compile(r"[a-z0-9]{3,}")
@@ -1277,6 +1334,9 @@ def _create_call(
     return PlannedCall("create_task", args)
 
 
+# Questions about a reminder's time: only the user can say when (a model would make one up)
+ASK_WHEN_TO_REMIND = "When should I remind you?"
+ASK_WHEN_DUE = "When is that task due? I need its date to set the reminder."
 _DUE_WORDS = re.compile(r"\b(?:(?:is|are|it'?s|'s)\s+)?due\b.*$|\b(?:deadline|appointment)\b", _I)
 
 
@@ -1339,6 +1399,8 @@ def plan(
                 break
             focus_task_id = next(iter(named))
             continue
+        if intent is None and projects and files_into_a_project(clause, projects):
+            intent = "create_task"  # "'Ask the PTA for raffle prizes' is a charity week job"
         numbered = _ID_RE.search(clause) or _BARE_ID_RE.search(clause)
         if numbered:  # "TASK-0002: that's been handled, mark it off": "it" is task 2 from here on
             focus_task_id, made_task = int(numbered.group(1)), False
@@ -1450,6 +1512,13 @@ def plan(
                 project_args["description"] = description
             result.calls.append(PlannedCall("create_project", project_args))
         elif intent == "create_reminder":
+            if (
+                when is None
+                and find_before_due(clause) is None
+                and not any(other for part, other in clauses if part != clause)
+            ):
+                clause = text  # "Lunchtime the day before the form is due, give me a nudge"
+                when = find_when(_quotes_blanked(clause), now)
             before = find_before_due(clause)  # "the evening before it's due"
             if before is not None:
                 clause = (
@@ -1459,7 +1528,7 @@ def plan(
                 )
                 when = find_when(_quotes_blanked(clause), now)
             if when is None and before is None:
-                result.question = "When should I remind you?"
+                result.question = ASK_WHEN_TO_REMIND
                 break
             at = when.value if when is not None else now
             earlier_reminders = [c for c in result.calls if c.name == "create_reminder"]
@@ -1502,7 +1571,7 @@ def plan(
                         reminder["task_id"] = linked
                 due = _due_of(result.calls, reminder.get("task_id"), made_task, due_dates)
                 if due is None:
-                    result.question = "When is that task due? I need its date to set the reminder."
+                    result.question = ASK_WHEN_DUE
                     break
                 at = before_due_at(before, due, clause, now)
             reminder = {"remind_at": at.isoformat(timespec="minutes")} | reminder

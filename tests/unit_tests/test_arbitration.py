@@ -299,3 +299,17 @@ async def test_a_sure_classifier_cannot_overrule_dont(
     result = await ask(agent, "dont delete #2!!")
     assert result.tool_calls == [] and "left it as it is" in result.response
     assert len(tasks()) == 5 and untouched()
+
+
+async def test_the_model_does_not_guess_when_a_reminder_is_due(
+    agent: Agent, fake_models: dict[str, ScriptedChatModel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dev7 m041: the rules could not tell when the task is due and asked; the model then set
+    a reminder for a time nobody said. The question stands and nothing is written."""
+    classifier(monkeypatch, {"create_reminder"})
+    fake_models["primary"].responses.append(
+        calls(("create_reminder", {"remind_at": "2025-11-20T09:00", "task_id": 4}))
+    )
+    result = await ask(agent, "Remind me two days before the vet is due.")
+    assert result.tool_calls == [] and "due" in result.response
+    assert fake_models["primary"].prompts == []

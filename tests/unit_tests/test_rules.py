@@ -11,6 +11,7 @@ from taskagent.rules import (
     is_in_scope,
     is_undecided,
     plan,
+    project_named,
     tasks_mentioned,
 )
 
@@ -861,8 +862,64 @@ def test_a_reminder_before_an_unknown_due_date_asks_and_writes_nothing() -> None
 
 
 def test_an_hour_before_a_stated_time() -> None:
-    text = (
-        "I'm ringing Elmwood at 11 on Friday about the respite week, remind me an hour before."
-    )
+    text = "I'm ringing Elmwood at 11 on Friday about the respite week, remind me an hour before."
     call = plan(text, NOW).calls[0]
     assert call.arguments["remind_at"] == "2026-11-20T10:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "changes"),
+    [
+        ("Mic arm in B is half sorted, waiting on a part.", {"status": "in_progress"}),
+        ("Made a start on the mic arm last night, it's a monster.", {"status": "in_progress"}),
+        ("Getting the mic arm fixed is the number one thing now.", {"priority": "urgent"}),
+        ("The mic arm trumps everything else this week.", {"priority": "urgent"}),
+        ("The mic arm can sink to the bottom of the pile.", {"priority": "low"}),
+        ("The mic arm is a nice-to-have, honestly.", {"priority": "low"}),
+    ],
+)
+def test_a_statement_about_a_task_asks_for_the_change_it_implies(
+    text: str, changes: dict[str, str]
+) -> None:
+    known = {3: "Fix the mic arm in studio B", 1: "Record the jingle"}
+    calls = plan(text, NOW, known_tasks=known).calls
+    assert [(c.name, c.arguments) for c in calls] == [("update_task", {"task_id": 3} | changes)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Whatever you do, don't tick off the blue badge yet, the council hasn't replied.",
+        "If the regatta gets called off I'll have to ditch the minibus booking.",
+    ],
+)
+def test_a_negation_or_a_condition_writes_nothing(text: str) -> None:
+    known = {3: "Apply for the blue badge", 5: "Book the minibus for the regatta"}
+    assert plan(text, NOW, known_tasks=known).calls == []
+    assert not detect_intents(text)
+
+
+PROJECTS = {1: "Bathroom refit", 2: "Loft conversion", 3: "Autumn film season", 4: "Garden"}
+
+
+@pytest.mark.parametrize(
+    ("text", "project_id"),
+    [
+        ("Stick 'Pick a shower screen' under the bathroom refit.", 1),
+        ("File 'Measure the loft hatch' with the loft conversion stuff, due Friday.", 2),
+        ("'Get subtitles for the Almodóvar' belongs with the autumn season.", 3),
+        ("Put 'Buy seed trays' into Garden", 4),
+    ],
+)
+def test_a_quoted_task_filed_under_a_project_named_without_the_word(
+    text: str, project_id: int
+) -> None:
+    calls = plan(text, NOW, projects=PROJECTS).calls
+    assert [c.name for c in calls] == ["create_task"]
+    assert calls[0].arguments["project_id"] == project_id
+
+
+def test_a_project_word_inside_the_title_or_in_passing_files_nothing() -> None:
+    assert project_named("Add 'Weed the garden beds'", PROJECTS) is None  # inside the quotes
+    assert project_named("'Buy a hose', the garden one leaks", PROJECTS) is None  # one word
+    assert project_named("'Tile samples' for the refit", PROJECTS) is None  # one word of two
