@@ -20,7 +20,7 @@ from langgraph.types import Overwrite
 
 from graph.context import Context
 from graph.intents import IntentPrediction, load_classifier
-from graph.known_tasks import all_task_titles, project_names
+from graph.known_tasks import all_task_titles, open_task_titles, project_names
 from graph.models import tier_gate
 from graph.state import State, latest_user_text
 from taskagent.rules import (
@@ -31,6 +31,7 @@ from taskagent.rules import (
     holds_off,
     is_in_scope,
     is_undecided,
+    said_done,
 )
 
 EXPLICIT_CREATE = re.compile(
@@ -122,6 +123,8 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         # no domain word: does it name one of the user's own tasks (finished ones too)?
         titles = await all_task_titles(context.user)
         in_scope = bool(titles) and asks_about_own_task(text, titles)
+        if not intents and said_done(text, await open_task_titles(context.user)) is not None:
+            intents, in_scope = ["complete_task"], True  # "PRS licence renewed 👍"
     if (
         not intents
         and QUOTED.search(text)

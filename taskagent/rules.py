@@ -822,6 +822,7 @@ def is_in_scope(
 # now urgent": said of a task the user has, these ask for the change
 _SAYS_WHAT_BECAME_OF_IT = re.compile(
     rf"\bstrike\b|{_ONE_DOWN}|{_CAN_WAIT}|{_NOW_URGENT}|{_UNDER_WAY}|{_DUE_BY}|\bconsider\s+it\b"
+    rf"|{_PART_DONE}|{_RANKED_FIRST}|{_RANKED_LAST}"
     r"|\b(?:that'?s|it'?s)\s+(?:handled|sorted|done)\b|\b(?:is|are|'s)\s+(?:done|sorted|handled)\b"
     r"|\bdone,?\s+tick\b|\btick\s+it\b|\bbring\s+it\s+back\b|^\s*[\w' ]{2,40}?\s+done\s*[.!,]"
     r"|\bby\s+(?:the\s+\d+(?:st|nd|rd|th)?|\w+day)\b|\btop\s+priority\b|\bmake\s+it\s+(?:low|high|urgent)\b"
@@ -830,6 +831,65 @@ _SAYS_WHAT_BECAME_OF_IT = re.compile(
     r"|\bneeds\s+(?!doing\b)\w+ing\b|\bin\s+the\s+middle\s+of\b|\bmost\s+urgent\b|\bare\s+paid\b|\bcan\s+go\s*[.!]*$",
     _I,
 )
+
+
+_PAST_FORM = re.compile(
+    r"\b[a-z]{3,}ed\b|\b(?:paid|bought|sent|written|made|taken|done|sold|told|rung|fed|found|built)\b",
+    _I,
+)
+
+
+# "not renewed yet", "still has to be cancelled", "tell Sam the licence is renewed"
+_NOT_SO = re.compile(
+    r"\bnot\b|n'?t\b|\bnever\b|\byet\s+to\b|\bstill\s+(?:has|have|needs?|to)\b|^\s*(?:tell|ask|let)\s+\w+",
+    _I,
+)
+
+
+# "the rate card's updated", "Dad's been reminded", "I've renewed": said of the thing, or by
+# the user; "PRS licence renewed 👍", "Sky's cancelled, at last": nothing after it but that.
+# Not "my sister just cancelled her holiday": someone else's news about something else.
+_SAID_OF_IT = re.compile(
+    r"(?:'s|\b(?:is|are|was|were|been|got|get|have|has|i|i've|ive|we|we've|all|finally))\s+$", _I
+)
+_NOTHING_MORE = re.compile(r"\s*(?:$|[^\w\s])")
+
+
+def said_done(text: str, titles: dict[int, str]) -> int | None:
+    """The one task whose own verb the message says in the past, of the thing the title
+    names: "PRS licence renewed 👍" for "Renew the PRS music licence", "Sky's cancelled" for
+    "Cancel the Sky subscription"; None for questions, negations, memories, conditions."""
+    text = _fixed_typos(text)
+    if (
+        "?" in text
+        or _NOT_SO.search(text)
+        or any(
+            guard.search(text)
+            for guard in (
+                _NOT_DONE,
+                _NEGATED,
+                _UNDECIDED,
+                _A_MEMORY,
+                _SOMEONE_ELSES_JOB,
+                _STATE_QUESTION,
+            )
+        )
+    ):
+        return None
+    past = {
+        _stem(m.group(0).lower())
+        for m in _PAST_FORM.finditer(text)
+        if _SAID_OF_IT.search(text, 0, m.start()) or _NOTHING_MORE.match(text, m.end())
+    }
+    said = _stems(text)
+    scores = {}
+    for task_id, title in titles.items():
+        words = _CONTENT_WORD.findall(title.lower())
+        verb = _stem(words[0]) if words else ""
+        if verb in past and (shared := len((_stems(title) - {verb}) & (said - {verb}))):
+            scores[task_id] = shared
+    best = [task_id for task_id, score in scores.items() if score == max(scores.values())]
+    return best[0] if len(best) == 1 else None
 
 
 def asks_about_own_task(text: str, titles: dict[int, str]) -> bool:
@@ -1398,6 +1458,16 @@ def plan(
                 result.question = "Which task do you mean? Tell me its number, like #3."
                 break
             focus_task_id = next(iter(named))
+            continue
+        if (
+            intent is None
+            and (mine := known_tasks or open_tasks)
+            and (done := said_done(clause, mine)) is not None
+        ):
+            result.calls.append(
+                PlannedCall("complete_task", {"task_id": done})
+            )  # "Sky's cancelled"
+            focus_task_id, made_task = done, False
             continue
         if intent is None and projects and files_into_a_project(clause, projects):
             intent = "create_task"  # "'Ask the PTA for raffle prizes' is a charity week job"

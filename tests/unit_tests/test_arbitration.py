@@ -313,3 +313,15 @@ async def test_the_model_does_not_guess_when_a_reminder_is_due(
     result = await ask(agent, "Remind me two days before the vet is due.")
     assert result.tool_calls == [] and "due" in result.response
     assert fake_models["primary"].prompts == []
+
+
+async def test_a_task_said_done_in_its_own_words_is_finished_without_a_model(
+    agent: Agent, fake_models: dict[str, ScriptedChatModel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    classifier(monkeypatch, {"complete_task"})
+    result = await ask(agent, "Car insurance renewed, finally")
+    assert result.model_calls == 0 and fake_models["primary"].prompts == []
+    assert [(c["name"], c["arguments"]) for c in result.tool_calls] == [
+        ("complete_task", {"task_id": 2})
+    ]
+    assert [tasks()[i]["status"] for i in range(1, 6)] == ["pending", "completed", *["pending"] * 3]

@@ -12,6 +12,7 @@ from taskagent.rules import (
     is_undecided,
     plan,
     project_named,
+    said_done,
     tasks_mentioned,
 )
 
@@ -923,3 +924,48 @@ def test_a_project_word_inside_the_title_or_in_passing_files_nothing() -> None:
     assert project_named("Add 'Weed the garden beds'", PROJECTS) is None  # inside the quotes
     assert project_named("'Buy a hose', the garden one leaks", PROJECTS) is None  # one word
     assert project_named("'Tile samples' for the refit", PROJECTS) is None  # one word of two
+
+
+LICENCES = {1: "Renew the PPL music licence", 2: "Renew the PRS music licence", 3: "Renew the TV"}
+
+
+@pytest.mark.parametrize(
+    ("text", "titles", "task_id"),
+    [
+        ("PRS licence renewed 👍", LICENCES, 2),
+        ("I have renewed the PRS licence", LICENCES, 2),
+        ("Sky's cancelled, at last.", {1: "Cancel the Sky subscription", 2: "Buy milk"}, 1),
+        ("rate card's updated, finally", {6: "Update the rate card", 1: "Buy milk"}, 6),
+        ("The quarterly VAT return has been submitted", {3: "Submit quarterly VAT return"}, 3),
+    ],
+)
+def test_a_tasks_own_verb_said_in_the_past_finishes_it(
+    text: str, titles: dict[int, str], task_id: int
+) -> None:
+    assert said_done(text, titles) == task_id
+    assert [(c.name, c.arguments) for c in plan(text, NOW, open_tasks=titles).calls] == [
+        ("complete_task", {"task_id": task_id})
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the licence renewed",  # which of three?
+        "Has the PRS licence been renewed?",
+        "PRS licence not renewed yet",
+        "PRS licence hasnt been renewed",
+        "I renewed the PRS licence last year",
+        "Tell Sam the PRS licence renewed",
+    ],
+)
+def test_no_task_is_finished_by_a_question_a_negation_a_memory_or_an_ambiguity(
+    text: str,
+) -> None:
+    assert said_done(text, LICENCES) is None
+
+
+def test_someone_elses_news_about_something_else_finishes_nothing() -> None:
+    """dev5 h053: "cancelled her holiday" is not "Cancel the Crete car hire"."""
+    titles = {1: "Book flights to Crete", 2: "Cancel the Crete car hire"}
+    assert said_done("My sister just cancelled her holiday to Crete, poor thing.", titles) is None
