@@ -13,13 +13,13 @@ unit tests and ``--help`` never need it.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
@@ -169,7 +169,9 @@ def describe_failure(exc: BaseException) -> str:
 
 # --- router and circuit breaker -------------------------------------------------------
 
-_routers: WeakKeyDictionary[Settings, Any] = WeakKeyDictionary()  # one per settings read
+# One router per distinct tier configuration: evals re-read the settings per case, and every
+# LiteLLM Router registers global callbacks (a router per read hit LiteLLM's limit of 100).
+_routers: dict[str, Any] = {}
 _failures: dict[str, list[float]] = {}
 _cooldown_until: dict[str, float] = {}
 
@@ -246,10 +248,11 @@ def load_chat_model(tier: str) -> BaseChatModel:
     settings = get_settings()
     if tier not in MODEL_TIERS or not settings.tiers[tier].enabled:
         raise TierError(f"{tier} tier is not configured")
-    if settings not in _routers:
-        _routers[settings] = build_router(settings)
+    key = json.dumps([litellm_model_list(settings), settings.router.model_dump()], default=str)
+    if key not in _routers:
+        _routers[key] = build_router(settings)
     return RouterChatModel(
-        tier=tier, router=_routers[settings], max_tokens=settings.tiers[tier].max_tokens
+        tier=tier, router=_routers[key], max_tokens=settings.tiers[tier].max_tokens
     )
 
 

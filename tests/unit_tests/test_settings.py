@@ -202,3 +202,14 @@ def test_the_cli_reports_a_bad_setting_in_one_line(
     err = capsys.readouterr().err
     assert exited.value.code == 1 and err.startswith("error: SECRET_KEY is not set")
     assert "Traceback" not in err
+
+
+def test_rereading_the_settings_keeps_one_router_per_tier_configuration() -> None:
+    """Evals re-read the settings per case; a LiteLLM Router per read registered global
+    callbacks until LiteLLM refused more (its limit is 100)."""
+    from graph.models import load_chat_model
+
+    first = load_chat_model("primary")
+    reset_settings()
+    again = load_chat_model("primary")
+    assert again.router is first.router  # type: ignore[attr-defined]
