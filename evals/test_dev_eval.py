@@ -25,9 +25,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.eval]
 REPORT_DIR = Path(__file__).resolve().parents[1] / "reports" / "eval-gate"
 
 
-SPLITS = os.environ.get(
-    "TASKAGENT_EVAL_SPLITS", "dev,dev2,dev3,dev4,dev5,dev6,dev7,test"
-).split(",")
+SPLITS = os.environ.get("TASKAGENT_EVAL_SPLITS", "dev,dev2,dev3,dev4,dev5,dev6,dev7,test").split(
+    ","
+)
 
 
 @pytest.fixture(scope="module", params=SPLITS)
