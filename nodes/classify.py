@@ -31,6 +31,7 @@ from taskagent.rules import (
     holds_off,
     is_in_scope,
     is_undecided,
+    quotes_a_title,
     said_done,
 )
 
@@ -40,7 +41,6 @@ EXPLICIT_CREATE = re.compile(
     re.IGNORECASE,
 )
 
-QUOTED = re.compile(r"[\"“'‘`][^\"”'’`]{2,}[\"”'’`]")
 NEW_THINGS = frozenset({"create_task", "create_project", "create_reminder"})
 
 DECLINE = (
@@ -127,7 +127,7 @@ async def classify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             intents, in_scope = ["complete_task"], True  # "PRS licence renewed 👍"
     if (
         not intents
-        and QUOTED.search(text)
+        and quotes_a_title(text)
         and files_into_a_project(text, await project_names(context.user))
     ):  # "'Ask the PTA for raffle prizes' is a charity week job": a task in that project
         intents, in_scope = ["create_task"], True

@@ -202,9 +202,10 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     steps_left = state.steps_left - (0 if state.verify_error else 1)
     hints = UserHints()
     if rules_may_plan(state, context):
-        if {"create_reminder", "complete_task"} & set(state.intents):
-            # a reminder may be about one, or its due date; "Sky's cancelled" finishes one
+        if "create_reminder" in state.intents:  # a reminder may be about one, or its due date
             hints = UserHints(await open_task_titles(context.user), await due_dates(context.user))
+        elif "complete_task" in state.intents:  # "Sky's cancelled" finishes one
+            hints = UserHints(await open_task_titles(context.user))
         if "create_task" in state.intents or _NAMES_A_PROJECT.search(latest_user_text(state)):
             # "in the Q3 Planning project", "under the bathroom refit"
             hints = UserHints(hints.open_tasks, hints.due_dates, await project_names(context.user))

@@ -394,10 +394,14 @@ def project_named(text: str, projects: dict[int, str]) -> int | None:
     return found[0] if len(found) == 1 else None
 
 
+def quotes_a_title(text: str) -> bool:
+    return _QUOTED_RE.search(text) is not None
+
+
 def files_into_a_project(text: str, projects: dict[int, str]) -> bool:
     """A quoted title and one of the user's projects: "'Ask the PTA for raffle prizes' is
     a charity week job" asks for a task in that project."""
-    return _QUOTED_RE.search(text) is not None and project_named(text, projects) is not None
+    return quotes_a_title(text) and project_named(text, projects) is not None
 
 
 _SHORT_PROJECT_NAME = re.compile(r"\b(?:the|my|our)\s+([\w' -]{2,40}?)\s+project\b", _I)
@@ -860,21 +864,9 @@ def said_done(text: str, titles: dict[int, str]) -> int | None:
     names: "PRS licence renewed 👍" for "Renew the PRS music licence", "Sky's cancelled" for
     "Cancel the Sky subscription"; None for questions, negations, memories, conditions."""
     text = _fixed_typos(text)
-    if (
-        "?" in text
-        or _NOT_SO.search(text)
-        or any(
-            guard.search(text)
-            for guard in (
-                _NOT_DONE,
-                _NEGATED,
-                _UNDECIDED,
-                _A_MEMORY,
-                _SOMEONE_ELSES_JOB,
-                _STATE_QUESTION,
-            )
-        )
-    ):
+    # a question mark and _NOT_SO already cover _STATE_QUESTION, _NOT_DONE and _NEGATED
+    guards = (_NOT_SO, _UNDECIDED, _A_MEMORY, _SOMEONE_ELSES_JOB)
+    if "?" in text or any(guard.search(text) for guard in guards):
         return None
     past = {
         _stem(m.group(0).lower())
