@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 from langchain_core.messages import AIMessage, AnyMessage
 from langgraph.graph import add_messages
 
+from taskagent.tools import READ_ONLY_TOOLS
+
 Route = Literal["plan", "decline", "invalid"]
 
 
@@ -81,8 +83,6 @@ def requested_writes_left(state: State) -> list[str]:
     ``intents`` lists one entry per clause, so "complete task 1 and task 2" asks for two
     ``complete_task`` calls: each successful call uses up one entry.
     """
-    from taskagent.tools import READ_ONLY_TOOLS  # the domain's registry, not a graph concern
-
     left = [intent for intent in state.intents if intent not in READ_ONLY_TOOLS]
     for result in state.tool_results:
         if result.get("ok") and result["name"] in left:

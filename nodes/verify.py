@@ -86,7 +86,7 @@ def raw_calls(draft: AIMessage) -> list[RawCall]:
     return calls
 
 
-def _binding(name: str, arguments: dict[str, Any], earlier: list[str]) -> dict[str, int]:
+def id_bindings(name: str, arguments: dict[str, Any], earlier: list[str]) -> dict[str, int]:
     """Which missing id fields of this call should take an earlier call's result."""
     bind: dict[str, int] = {}
     for field_name, (creator, consumers) in BINDABLE.items():
@@ -244,7 +244,7 @@ async def verify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 arguments = json.loads(arguments or "{}")
             if not isinstance(arguments, dict):
                 raise ToolArgumentError(f"{raw.name} arguments must be a JSON object")
-            bind = _binding(raw.name, arguments, earlier)
+            bind = id_bindings(raw.name, arguments, earlier)
             arguments = _bind_to_this_turn(raw.name, arguments, bind, state)
             # Validate with a stand-in id; execute substitutes the real one.
             checked = validate_call(raw.name, arguments | {k: 1 for k in bind}, now)

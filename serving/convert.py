@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from serving.manager import embedded_model_path
+
 
 def load_dequantized(gguf_path: Path) -> Any:
     """The GGUF's weights as a plain float32 ``LlamaForCausalLM`` (no quantization_config),
@@ -54,8 +56,6 @@ def convert(gguf_path: Path, out: Path) -> Path:
 
 
 def main() -> None:
-    from serving.manager import embedded_model_path
-
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--gguf", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=Path("models/smollm2-135m-hf"))

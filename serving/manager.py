@@ -20,6 +20,8 @@ from urllib.parse import urlparse
 
 import httpx
 
+from serving.llamacpp import LlamaCppEngine
+from serving.openai_app import create_app
 from taskagent.settings import data_dir
 
 DEFAULT_PORT = 8765  # clashes with neither the UI (8000) nor the REST API (8080)
@@ -84,9 +86,6 @@ def serve(
 ) -> None:
     """Run the embedded model behind our OpenAI-compatible adapter, in the foreground."""
     import uvicorn
-
-    from serving.llamacpp import LlamaCppEngine
-    from serving.openai_app import create_app
 
     path = model_path or embedded_model_path()
     if not path.exists():

@@ -15,6 +15,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from serving.manager import ServerError, port_is_busy
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "serving" / "templates" / "taskagent_chatml.jinja"
 TOOL_PARSER = ROOT / "serving" / "vllm_tool_parser.py"
@@ -90,8 +92,6 @@ def vllm_python() -> str:
 
 def serve_vllm(launch: VllmLaunch) -> None:
     """Replace this process with the vLLM server (signals go straight to vLLM)."""
-    from serving.manager import ServerError, port_is_busy
-
     python = vllm_python()
     if not Path(python).exists():
         raise ServerError(f"{python} does not exist; run `make vllm-env`.")

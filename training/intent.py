@@ -8,7 +8,7 @@ multinomial logistic regression over the tool sets is fit with scikit-learn. The
 written as JSON (labels, weights, bias, data hash, measured accuracy) for
 :mod:`graph.intents`.
 
-    taskagent train-intents [--train training/data/train.jsonl] [--c 4.0]
+    python -m training.intent    # writes training/artifacts/intent-classifier/head.json
 
 Seeds are pinned; dev.jsonl is used to tune ``c``, never evals/cases/test.jsonl.
 """

@@ -27,6 +27,8 @@ from chainlit.utils import utc_now
 from langgraph.types import Command
 
 from graph.agent import Agent, open_agent
+from taskagent.store import default_store
+from taskagent.tools import call_tool
 from ui import render
 from ui.chainlit_store import (
     TaskAgentDataLayer,
@@ -284,9 +286,6 @@ async def _show_step(view: render.StepView, step: cl.Step | None = None) -> None
 
 
 async def _show_tasks() -> None:
-    from taskagent.store import default_store
-    from taskagent.tools import call_tool
-
     user = _user()
 
     def load() -> dict[str, Any]:

@@ -37,6 +37,8 @@ from chainlit.types import FeedbackDict, ThreadDict
 from sqlalchemy import Engine, create_engine, text
 
 from taskagent.settings import data_dir, get_settings, postgres_url
+from taskagent.store import default_store
+from ui.api.security import verify_password
 
 log = logging.getLogger("taskagent.ui")
 
@@ -402,9 +404,6 @@ def make_data_layer(url: str | None = None) -> TaskAgentDataLayer:
 
 def check_credentials(username: str, password: str) -> dict[str, Any] | None:
     """The task-store account for these credentials (Argon2), or None. Blocking."""
-    from taskagent.store import default_store
-    from ui.api.security import verify_password
-
     username = username.strip()
     account = default_store().find_user(username) if username else None
     if not verify_password(password, account["password_hash"] if account else None):

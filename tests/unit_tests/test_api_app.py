@@ -149,7 +149,7 @@ def test_a_404_comes_from_the_errors_kind_not_its_wording(
 
     monkeypatch.setattr(deps, "call_tool", refuse)
     with pytest.raises(HTTPException) as refused:
-        deps.run_tool(None, deps.CurrentUser(id=1, username="zoe"), "update_task", {})  # type: ignore[arg-type]
+        deps.call_tool_as(None, deps.CurrentUser(id=1, username="zoe"), "update_task", {})  # type: ignore[arg-type]
     assert (refused.value.status_code, refused.value.detail) == answer
     assert str(NotFound("Task", 9)) == "Task 9 was not found."  # the agent's own wording
 

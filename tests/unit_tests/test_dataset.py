@@ -222,7 +222,7 @@ def test_a_lookup_writes_what_was_asked_on_the_task_the_request_named(
 
 
 def test_chains_bind_ids_within_one_reply_as_verify_does(examples: list[dict[str, Any]]) -> None:
-    from nodes.verify import _binding
+    from nodes.verify import id_bindings
 
     lengths: dict[str, set[int]] = {"bound": set(), "then_list": set(), "writes": set()}
     parallel_reads = 0
@@ -241,7 +241,7 @@ def test_chains_bind_ids_within_one_reply_as_verify_does(examples: list[dict[str
             names = [name for name, _ in reply]
             binds = False
             for position, (name, arguments) in enumerate(reply):
-                for field, source in _binding(name, arguments, names[:position]).items():
+                for field, source in id_bindings(name, arguments, names[:position]).items():
                     binds = True
                     created = results[source]["project" if field == "project_id" else "task"]
                     if name == "create_task":

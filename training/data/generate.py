@@ -199,7 +199,7 @@ def _check_lookup(filled: Filled) -> None:
 
 def _check_binding(filled: Filled, label: str) -> None:
     """A "$k" reference must be exactly what nodes.verify binds a missing id to."""
-    from nodes.verify import _binding
+    from nodes.verify import id_bindings
 
     names = [name for name, _ in filled.calls]
     for index, (name, raw) in enumerate(filled.calls):
@@ -212,7 +212,7 @@ def _check_binding(filled: Filled, label: str) -> None:
         shown = {key: value for key, value in raw.items() if key not in references}
         expected = {
             key: start + position
-            for key, position in _binding(name, shown, names[start:index]).items()
+            for key, position in id_bindings(name, shown, names[start:index]).items()
         }
         if expected != references:
             raise InvalidExample(
@@ -406,7 +406,7 @@ def planned_calls(example: dict[str, Any]) -> list[list[tuple[str, dict[str, Any
 def argument_coverage(examples: list[dict[str, Any]]) -> dict[str, Any]:
     """Per tool: share of its examples in which each optional argument is written, and
     (for ids) share in which it is bound from an earlier call in the same reply."""
-    from nodes.verify import _binding
+    from nodes.verify import id_bindings
 
     optional = optional_arguments()
     having: Counter[str] = Counter()
@@ -419,7 +419,7 @@ def argument_coverage(examples: list[dict[str, Any]]) -> dict[str, Any]:
             names = [name for name, _ in reply]
             for index, (name, arguments) in enumerate(reply):
                 seen[name] |= set(arguments)
-                tied[name] |= set(_binding(name, arguments, names[:index]))
+                tied[name] |= set(id_bindings(name, arguments, names[:index]))
         having.update(seen.keys())
         for name in seen:
             written[name].update(seen[name] & set(optional[name]))

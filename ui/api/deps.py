@@ -90,7 +90,7 @@ def owned_task(store: TaskStore, user: CurrentUser, task_id: int) -> dict[str, A
     return task
 
 
-def run_tool(
+def call_tool_as(
     store: TaskStore, user: CurrentUser, tool: str, arguments: dict[str, Any]
 ) -> dict[str, Any]:
     """A tool call as ``user``: 404 for an id that names nothing the user owns (the error's

@@ -8,7 +8,7 @@ from pydantic import BaseModel, create_model
 
 from taskagent.store import TaskStore
 from taskagent.tools import CreateTaskArgs, ListTasksArgs, ToolArgs, UpdateTaskArgs
-from ui.api.deps import CurrentUser, Store, TaskId, User, owned_task, run_tool
+from ui.api.deps import CurrentUser, Store, TaskId, User, call_tool_as, owned_task
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -28,7 +28,7 @@ TaskUpdate = create_model(  # type: ignore[call-overload]
 async def create_task(body: CreateTaskArgs, user: User, store: Store) -> dict[str, Any]:
     """Create a task (same fields and validation as the agent's create_task tool)."""
     result = await asyncio.to_thread(
-        run_tool, store, user, "create_task", body.model_dump(mode="json", exclude_unset=True)
+        call_tool_as, store, user, "create_task", body.model_dump(mode="json", exclude_unset=True)
     )
     return result["task"]  # type: ignore[no-any-return]
 
@@ -39,7 +39,7 @@ async def list_tasks(
 ) -> dict[str, Any]:
     """Your tasks, open ones unless a status is given."""
     return await asyncio.to_thread(
-        run_tool, store, user, "list_tasks", filters.model_dump(mode="json", exclude_none=True)
+        call_tool_as, store, user, "list_tasks", filters.model_dump(mode="json", exclude_none=True)
     )
 
 
@@ -56,7 +56,7 @@ async def _update(
     if not changes:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "Nothing to change")
     result = await asyncio.to_thread(
-        run_tool, store, user, "update_task", {"task_id": task_id, **changes}
+        call_tool_as, store, user, "update_task", {"task_id": task_id, **changes}
     )
     return result["task"]  # type: ignore[no-any-return]
 
@@ -85,5 +85,5 @@ async def patch_task(
 @router.delete("/{task_id}", status_code=204)
 async def delete_task(task_id: TaskId, user: User, store: Store) -> Response:
     await asyncio.to_thread(owned_task, store, user, task_id)
-    await asyncio.to_thread(run_tool, store, user, "delete_task", {"task_id": task_id})
+    await asyncio.to_thread(call_tool_as, store, user, "delete_task", {"task_id": task_id})
     return Response(status_code=204)
