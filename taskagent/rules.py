@@ -52,21 +52,45 @@ _REOPEN_WORDS = (
 )
 # Said of a task the user has, these ask for a change: "Kim's report can wait till Monday",
 # "one down", "is now urgent", "I'm in the middle of it", "has to be in by the 10th"
-_ONE_DOWN = r"\bone\s+(?:down|off\s+the\s+list|less\s+thing)\b"
+_ONE_DOWN = r"\bone\s+(?:down|off\s+the\s+list|less\s+(?:thing|headache|worry|job))\b"
+# "put a fork in #4", "#3's in the bag", "Nailed the quarterly filing", "Kowalczyk paid up":
+# idioms for done (a question or "his/her" someone else's news is guarded where they are read)
+_DONE_IDIOM = (
+    r"\bput\s+a\s+fork\s+in\b|\b(?:is|'s|are|'re)\s+in\s+the\s+bag\b|^\s*(?:just\s+|finally\s+)?nailed\b"
+    r"|\b(?:coughed|paid)\s+up\b|\b(?:is|'s|are|'re|been|got)\s+squashed\b"
+)
+# "scratch the caterer idea", "forget the party venue hunt", "kill off the gym thing": dropped
+_DROPPED = (
+    r"\b(?:scratch|scrub)\s+(?:the|my)\s+[^.,]{1,40}?\b(?:idea|plan|thing|route|hunt|task)\b"
+    r"|^\s*(?:(?:oh|ok|okay|just|actually|so)[,\s]+)*forget\s+(?:about\s+)?(?:the|that|my)\b[^.,]{0,60}?"
+    r"\b(?:idea|plan|hunt|thing)\b|^\s*forget\s+(?:about\s+)?(?:task\s*#?\d|#\d)|\bkill\s+off\b"
+)
 _CAN_WAIT = (
     r"\bcan\s+(?:wait|slide|slip)\s+(?:till|until|to)\b|\bslips?\s+to\b|\bbeen\s+moved\s+to\b"
+    r"|\bcan\s+(?:go|move)\s+back\s+to\b"
 )
 _NOW_URGENT = (
     r"\b(?:became|is\s+now|'s\s+now)\s+(?:urgent|top\s+priority)\b"
     r"|\b(?:up|down)\s+to\s+(?:high|low|urgent|normal)\b"
+    r"|\bfive[-\s]alarm\s+fire\b|\bgone\s+critical\b|\bjump\s+the\s+queue\b"
 )
-_UNDER_WAY = r"\bunderway\b|\bgot\s+(?:going|started)\s+on\b|\bmade\s+a\s+start\s+on\b"
+_UNDER_WAY = (
+    r"\bunderway\b|\bgot\s+(?:going|started)\s+on\b|\bmade\s+a\s+(?:start|dent)\s+(?:on|in)\b"
+    r"|\bhalfway\s+through\s+(?!the\s+(?:day|week|month|year|night|term)\b)"
+)
 # "the mic arm is half sorted, waiting on a part": under way, not finished
 _PART_DONE = r"\b(?:half|partly|partially|nearly|almost|mostly)\s+(?:sorted|done|finished|fixed)\b"
 # "the electrician is the number one thing now", "ITI renewal can sink to the bottom of the pile"
 _RANKED_FIRST = r"\bnumber\s+one\s+(?:thing|priority|job)\b|\btrumps\s+everything\b"
-_RANKED_LAST = r"\bbottom\s+of\s+the\s+(?:pile|list)\b|\bback\s+burner\b|\bnice[-\s]to[-\s]have\b"
-_DUE_BY = r"\b(?:has|have|needs?)\s+to\s+(?:be\s+\w+|go\s+in)\s+by\b"
+_RANKED_LAST = (
+    r"\bbottom\s+of\s+the\s+(?:pile|list)\b|\bback\s+burner\b|\bnice[-\s]to[-\s]have\b"
+    r"|\bsink\s+(?:right\s+)?(?:down|to\s+the\s+bottom)\b|\bcan\s+languish\b|\bleast\s+of\s+my\s+worries\b"
+    r"|\bno\s+rush\s+on\s+(?:the|my)\b"
+)
+_DUE_BY = (
+    r"\b(?:has|have|needs?)\s+to\s+(?:be\s+\w+|go\s+in|happen)\s+(?:by|before)\b|\bneeds?\s+(?!doing\b)\w+ing\s+by\b"
+    r"|\bby\s+[^.]{1,30}?\bat\s+the\s+latest\b|\bthat'?s\s+(?:my|the)\s+deadline\b"
+)
 _SPLIT_RE = re.compile(
     # "no. 7" is an id, not the end of a sentence
     rf"\s*(?:;|(?<!\bno)\.\s+|[,-]?\s+(?:and\s+then|then|and\s+also|and|also|plus|so)\s+"
@@ -80,7 +104,7 @@ _SPLIT_RE = re.compile(
     # "remind me at 9am to call the GP, and at 2pm to collect the passports"
     rf"|,?\s+and\s+(?=(?:again\s+)?(?:at|on)\s+(?:\d|(?:noon|midday|midnight)\b))"
     # "... the mince pies 🎄 what's left?", "Done! show me the rest"
-    rf"|(?<=[!?)])\s+(?={_POLITE}(?:{_CLAUSE_VERBS})\b)|\s+(?=what'?s\s+left\b)"
+    rf"|(?<=[!?)])\s+(?={_POLITE}(?:{_CLAUSE_VERBS})\b)|(?<!remind me)\s+(?=what'?s\s+left\b)"
     # "a new project 'X' with a task in it called 'Y'", "... - plus a task under it to 'Z'"
     rf"|[,-]?\s+(?:with|plus|and)\s+(?=(?:a|an|one|two|three|four|five|\d)\s+(?:new\s+)?tasks?\b))\s*",
     _I,
@@ -106,7 +130,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "create_reminder",
         re.compile(
-            r"\breminders?\b|\bremind\b(?!\s+(?-i:[A-Z])[a-z]+\s+(?:about|to)\b)"
+            r"\breminders?\b|\bremind\b(?!\s+(?-i:[A-Z])[a-z]+\s+(?:about|to)\b)(?!\s+me\s+(?:what|which)\b)"
             r"|\b(?:remnd|remid|rmind)\b|\b(?:ping|nudge|alert|buzz|warn)\s+me\b"
             r"|\bgive\s+me\s+a\s+(?:nudge|shout|ping|buzz|heads[-\s]?up)\b",
             _I,
@@ -147,13 +171,14 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"[^.]*\b(?:tasks?(?![\s#:_-]*\d)|todos?|to-?dos?|to\s+do|"
             r"items|backlog|overdue|pending|outstanding|on\s+my\s+plate|list|stuff|things|still\s+open|"
             r"tagged|due|(?:high|urgent|low)[\s-]priority|not\s+started|done|finished|completed|"
-            r"in[\s-]progress|ticked\s+off|in\s+the\s+middle\s+of|urgent|jobs|chores|"
+            r"in[\s-]progress|(?:ticked|crossed|checked)\s+off|in\s+the\s+middle\s+of|urgent|jobs|chores|"
             r"left|remains|remaining)\b"
             r"|^\s*(?:please\s+)?(?:show|list|display)\s+(?:me\s+)?(?:everything|all)\b"
             r"|^\s*(?:please\s+)?(?:show|list|display)\s+(?:me\s+)?what'?s\s+in\b"
             r"|^\s*(?:please\s+)?(?:show|list|display)\s+(?:me\s+)?(?:what'?s|what\s+is|everything|all)\s+"
             r"(?:in[\s-]progress|open|pending|done|completed|finished|overdue|urgent|high)\b"
-            r"|^\s*(?:my\s+)?(?:tasks|todos|to-?do\s+list)\s*\??\s*$",
+            r"|^\s*(?:my\s+)?(?:tasks|todos|to-?do\s+list)\s*\??\s*$"
+            r"|^\s*remind\s+me\s+(?:what|which)\b[^.]*\b(?:left|tasks?|to\s+do|outstanding|open|pending)\b",
             _I,
         ),
     ),
@@ -165,6 +190,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"nuke|kill|nix|ditch|axe|discard|purge|(?<!the\s)(?<!my\s)bin|"
             r"wipe|cancel|(?:can|should)\s+be\s+(?:deleted|removed|binned|scrapped))\b"
             r"(?!\s+(?:it\s+)?to\s+(?:low|normal|medium))"
+            rf"|{_DROPPED}"
             r"|\btake\s+(?:it|that|this|#\d+|task\s*\d+)\s+off\b(?!\s+(?:hold|pause))"
             r"|\blose\s+(?:it|that|this)(?:\s+(?:one|task))?\b|\bcan\s+go\s*[.!]*$"
             r"|\btake\b[^.]{1,60}\boff\s+(?:my|the)\s+(?:list|to-?do|plate)\b"
@@ -186,7 +212,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"|\bsent\s+off\b|\bover\s+the\s+line\b|\ball\s+done\b"
             r"|\b(?:tick|check|cross|strike)\b[^.]{0,40}\boff\b|\bstrike\s+(?:it|that|this)\b"
             # "invitations are all out, one down", "consider it paid", "#2 and #4 are done"
-            rf"|{_ONE_DOWN}|\bconsider\s+it\s+(?:done|paid|sorted)\b"
+            rf"|{_ONE_DOWN}|{_DONE_IDIOM}|\bconsider\s+it\s+(?:done|paid|sorted)\b"
             r"|\bare\s+done\b|\bdone,?\s+tick\b"
             # "Passport's renewed, tick it", "gutters done, tick"
             r"|^\s*(?:and\s+)?(?:tick|check|cross|strike)(?:\s+(?:it|that|this|them))?\s*[.!]*$"
@@ -221,7 +247,7 @@ _INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "create_task",
         re.compile(
-            r"\b(?:add|create|new|make|put|capture|log|jot|note\s+down|track|schedule)\b"
+            r"\b(?:add|create|new|make|put|capture|log|jot|note\s+down|note\s+to\s+self|track|schedule)\b"
             r"|\b(?:stick|pop|chuck|throw)\b[^.]*\b(?:on|onto)\s+(?:the|my)\s+(?:list|to-?do)"
             # "task 1 urgent", "TASK-0001": a numbered task exists already
             r"|\b(?:remember|need|have|got)\s+to\b|\btodo\b|\bto-do\b|\btask\b(?![\s#:_-]*\d)"
@@ -270,7 +296,10 @@ def _priority(text: str) -> str | None:
     if re.search(_RANKED_LAST, text, _I):
         return "low"
     if re.search(
-        r"\b(?:urgent|urgently|asap|critical|top[- ]priority|highest|drop\s+everything)\b", text, _I
+        r"\b(?:urgent|urgently|asap|critical|top[- ]priority|highest|drop\s+everything)\b"
+        r"|\bfive[-\s]alarm\b|\bjump\s+the\s+queue\b",
+        text,
+        _I,
     ):
         return "urgent"
     if re.search(r"\bhigh(?:[- ]pri(?:ority)?)?\b|\bimportant\b", text, _I):
@@ -296,11 +325,16 @@ def _status(text: str) -> str | None:
         _I,
     ):
         return "pending"
-    if re.search(r"\bticked\s+off\b|\bdid\s+i\s+(?:already\s+)?(?:finish|complete|do)\b", text, _I):
+    if re.search(
+        r"\b(?:ticked|crossed|checked)\s+off\b|\bdid\s+i\s+(?:already\s+)?(?:finish|complete|do)\b",
+        text,
+        _I,
+    ):
         return "completed"
     if re.search(r"\b(?:completed|done|finished|closed)\b", text, _I):
         return "completed"
     if re.search(
+        rf"{_UNDER_WAY}|"
         r"\b(?:in[\s-]progress|started|starting|begun|began|ongoing|working\s+on|underway|"
         r"kicked\s+off|in\s+the\s+middle\s+of|got\s+going\s+on|made\s+a\s+start\s+on)\b|\bi'?m\s+on\s+(?:the|#|task|it)\b"
         r"|^\s*(?:please\s+)?start\s+(?:on\s+)?(?:task|#|TASK-)",
@@ -439,15 +473,15 @@ def _quoted(text: str) -> str | None:
 
 _LEADING_NOISE = re.compile(
     r"^(?:(?:hey|hi|yo|ok(?:ay)?|so|please|pls|can\s+you|could\s+you|would\s+you|i'?d\s+like\s+(?:you\s+)?to|"
-    r"i\s+want\s+(?:you\s+)?to|let'?s|go\s+ahead\s+and|also|then|and)\s+)+",
+    r"i\s+want\s+(?:you\s+)?to|let'?s|go\s+ahead\s+and|also|then|and|note\s+to\s+self\s*:?)\s+)+",
     _I,
 )
 _TASK_LEAD = re.compile(
-    r"^(?:add|create|make|put|capture|log|jot(?:\s+down)?|note\s+down|track|schedule|new|set\s+up)?\s*"
-    r"(?:me\s+)?(?:a|an|the|one|another)?\s*(?:new\s+)?"
+    r"^(?:(?:add|create|make|put|capture|log|jot(?:\s+down)?|note\s+down|track|schedule|new|set\s+up)\b)?\s*"
+    r"(?:me\s+)?(?:(?:a|an|the|one|another)\b)?\s*(?:new\s+)?"
     r"(?:(?:urgent|high|low|normal|medium|important)(?:[- ]pri(?:ority)?)?\s+)?"
-    r"(?:task|todo|to-do|item|reminder)?\s*(?:on\s+my\s+list\s*)?"
-    r"(?:to|for|called|named|titled|about|:|-)?\s*",
+    r"(?:(?:task|todo|to-do|item|reminder)\b)?\s*(?:on\s+my\s+list\s*)?"
+    r"(?:(?:to|for|called|named|titled|about)\b|:|-)?\s*",
     _I,
 )
 _TRAILING_NOISE = re.compile(
@@ -492,7 +526,11 @@ def _title(clause: str, when: When | None) -> str | None:
     )
     text = _LEADING_NOISE.sub("", text.strip())
     text = re.sub(
-        r"^(?:i\s+|i'?ve\s+|i\s+have\s+)?(?:need|have|got|remember)\s+to\s+", "", text, flags=_I
+        r"^(?:i\s+|i'?ve\s+|i\s+have\s+)?(?:(?:gotta|must|got\s+to|have\s+to|need\s+to)\s+remember"
+        r"\s+to|(?:need|have|got|remember)\s+to|gotta)\s+",
+        "",
+        text,
+        flags=_I,
     )
     text = _TASK_LEAD.sub("", text, count=1)
     text = _TRAILING_NOISE.sub("", text).strip(" ,.:;-!?")
@@ -826,7 +864,7 @@ def is_in_scope(
 # now urgent": said of a task the user has, these ask for the change
 _SAYS_WHAT_BECAME_OF_IT = re.compile(
     rf"\bstrike\b|{_ONE_DOWN}|{_CAN_WAIT}|{_NOW_URGENT}|{_UNDER_WAY}|{_DUE_BY}|\bconsider\s+it\b"
-    rf"|{_PART_DONE}|{_RANKED_FIRST}|{_RANKED_LAST}"
+    rf"|{_PART_DONE}|{_RANKED_FIRST}|{_RANKED_LAST}|{_DONE_IDIOM}|{_DROPPED}"
     r"|\b(?:that'?s|it'?s)\s+(?:handled|sorted|done)\b|\b(?:is|are|'s)\s+(?:done|sorted|handled)\b"
     r"|\bdone,?\s+tick\b|\btick\s+it\b|\bbring\s+it\s+back\b|^\s*[\w' ]{2,40}?\s+done\s*[.!,]"
     r"|\bby\s+(?:the\s+\d+(?:st|nd|rd|th)?|\w+day)\b|\btop\s+priority\b|\bmake\s+it\s+(?:low|high|urgent)\b"
@@ -857,6 +895,8 @@ _SAID_OF_IT = re.compile(
     r"(?:'s|\b(?:is|are|was|were|been|got|get|have|has|i|i've|ive|we|we've|all|finally))\s+$", _I
 )
 _NOTHING_MORE = re.compile(r"\s*(?:$|[^\w\s])")
+# "Arthur on plot 12 finally pruned his apple trees": someone else's news about their own thing
+_THEIR_OWN = re.compile(r"\b[a-z]{3,}ed\s+(?:his|her|their)\b", _I)
 
 
 def said_done(text: str, titles: dict[int, str]) -> int | None:
@@ -865,7 +905,7 @@ def said_done(text: str, titles: dict[int, str]) -> int | None:
     "Cancel the Sky subscription"; None for questions, negations, memories, conditions."""
     text = _fixed_typos(text)
     # a question mark and _NOT_SO already cover _STATE_QUESTION, _NOT_DONE and _NEGATED
-    guards = (_NOT_SO, _UNDECIDED, _A_MEMORY, _SOMEONE_ELSES_JOB)
+    guards = (_NOT_SO, _UNDECIDED, _A_MEMORY, _SOMEONE_ELSES_JOB, _THEIR_OWN)
     if "?" in text or any(guard.search(text) for guard in guards):
         return None
     past = {
@@ -1010,7 +1050,10 @@ def _update_args(clause: str, now: datetime) -> dict[str, Any]:
 
 
 # "made a start on it last night", "began it yesterday": when it happened, not a due date
-_WHEN_IT_HAPPENED = re.compile(r"\b(?:last\s+night|yesterday|earlier\s+today|\w+\s+ago)\b", _I)
+_WHEN_IT_HAPPENED = re.compile(
+    r"\b(?:last\s+night|yesterday|earlier\s+today|\w+\s+ago|(?<!due\s)(?<!to\s)this\s+morning)\b",
+    _I,
+)
 
 
 _CONTENT_WORD = re.compile(r"[a-z0-9]{3,}")

@@ -31,6 +31,11 @@ class IntentArgs:
     val_file: Path = ROOT / "training" / "data" / "val.jsonl"
     dev_file: Path = ROOT / "evals" / "cases" / "dev.jsonl"
     out_file: Path = ROOT / "training" / "artifacts" / "intent-classifier" / "head.json"
+    # hand-written development cases added to the generated conversations: real phrasing the
+    # templates lack ("Nailed the quarterly filing"), and traps labelled with no tool
+    case_files: tuple[Path, ...] = ()
+    # scored, never trained on: which split measures the head (a dev split left out, or none)
+    eval_files: tuple[Path, ...] = ()
     c: float = 16.0  # tuned on dev: 4, 16, 64 gave 78.2%, 78.2%, 79.2% exact sets and
     # 95.5%, 91.9%, 88.0% precision at confidence >= 0.8 on 89, 123, 142 of 202 cases
     seed: int = 13
@@ -91,6 +96,10 @@ def main(args: IntentArgs | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     encoder = load_encoder()
     texts, labels = read_examples(args.train_file)
+    for case_file in args.case_files:
+        case_texts, case_labels = read_cases(case_file)
+        texts += case_texts
+        labels += case_labels
     embedded = encoder.encode(texts, normalize_embeddings=True, batch_size=64)
     label_sets = sorted({tuple(sorted(label)) for label in labels})
     index = {label: n for n, label in enumerate(label_sets)}
@@ -105,12 +114,17 @@ def main(args: IntentArgs | None = None) -> dict[str, Any]:
         "c": args.c,
         "train_examples": len(texts),
         "train_sha256": hashlib.sha256(args.train_file.read_bytes()).hexdigest(),
+        "case_files": {
+            path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            for path in args.case_files
+        },
     }
     classifier = IntentClassifier(head_json, encoder)
-    for name, path, reader in (
-        ("val", args.val_file, read_examples),
-        ("dev", args.dev_file, read_cases),
-    ):
+    scored = [("val", args.val_file, read_examples)]
+    if args.dev_file not in args.case_files:
+        scored.append(("dev", args.dev_file, read_cases))
+    scored += [(path.stem, path, read_cases) for path in args.eval_files]
+    for name, path, reader in scored:
         if path.exists():
             eval_texts, eval_labels = reader(path)
             predictions = [classifier.predict(text) for text in eval_texts]
@@ -129,5 +143,26 @@ def main(args: IntentArgs | None = None) -> dict[str, Any]:
     return summary
 
 
+def parse_args(argv: list[str] | None = None) -> IntentArgs:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Train the intent classifier's head.")
+    parser.add_argument("--cases", default="", help="comma-separated case files to train on")
+    parser.add_argument("--eval", default="", help="comma-separated case files to score")
+    parser.add_argument("--out", type=Path, default=IntentArgs.out_file)
+    parser.add_argument("--c", type=float, default=IntentArgs.c)
+    parsed = parser.parse_args(argv)
+
+    def paths(value: str) -> tuple[Path, ...]:
+        return tuple(Path(item) for item in value.split(",") if item)
+
+    return IntentArgs(
+        out_file=parsed.out,
+        c=parsed.c,
+        case_files=paths(parsed.cases),
+        eval_files=paths(parsed.eval),
+    )
+
+
 if __name__ == "__main__":
-    main()
+    main(parse_args())

@@ -969,3 +969,60 @@ def test_someone_elses_news_about_something_else_finishes_nothing() -> None:
     """dev5 h053: "cancelled her holiday" is not "Cancel the Crete car hire"."""
     titles = {1: "Book flights to Crete", 2: "Cancel the Crete car hire"}
     assert said_done("My sister just cancelled her holiday to Crete, poor thing.", titles) is None
+
+
+def test_someones_own_news_with_his_or_her_finishes_nothing() -> None:
+    titles = {1: "Prune the pear trees by the shed"}
+    assert said_done("Gordon finally pruned his pear trees, years late.", titles) is None
+    assert said_done("Pear trees by the shed pruned 👍", titles) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "call"),
+    [
+        ("Put a fork in the fence painting, it's all done.", ("complete_task", {"task_id": 3})),
+        ("The fence painting's in the bag.", ("complete_task", {"task_id": 3})),
+        ("Scratch the fence painting idea, we're replacing it.", ("delete_task", {"task_id": 3})),
+        (
+            "Forget the fence painting thing, the landlord will do it.",
+            ("delete_task", {"task_id": 3}),
+        ),
+        (
+            "The fence painting is now a five-alarm fire.",
+            ("update_task", {"task_id": 3, "priority": "urgent"}),
+        ),
+        (
+            "Fence painting can languish, it's the least of my worries.",
+            ("update_task", {"task_id": 3, "priority": "low"}),
+        ),
+        (
+            "Made a dent in the fence painting this morning.",
+            ("update_task", {"task_id": 3, "status": "in_progress"}),
+        ),
+        (
+            "I'm halfway through the fence painting.",
+            ("update_task", {"task_id": 3, "status": "in_progress"}),
+        ),
+    ],
+)
+def test_idioms_for_done_dropped_urgent_low_and_under_way(
+    text: str, call: tuple[str, dict[str, object]]
+) -> None:
+    known = {3: "Finish the fence painting", 1: "Book the skip"}
+    calls = plan(text, NOW, known_tasks=known).calls
+    assert [(c.name, c.arguments) for c in calls] == [call]
+
+
+def test_a_title_keeps_words_that_begin_like_lead_words() -> None:
+    # "Put a fork in" had lost "Put a for", "add anchovies" its "an"
+    [call] = plan("add anchovies to the shopping list", NOW).calls
+    assert call.arguments["title"].lower().startswith("anchovies")
+    [call] = plan("gotta remember to renew the boat licence by the 30th", NOW).calls
+    assert call.arguments == {"title": "Renew the boat licence", "due_date": "2026-11-30"}
+    [call] = plan("note to self: buy fuse wire", NOW).calls
+    assert (call.name, call.arguments) == ("create_task", {"title": "Buy fuse wire"})
+
+
+def test_remind_me_whats_left_is_a_list_not_a_reminder() -> None:
+    assert detect_intents("Remind me what's left for the wedding?") == ["list_tasks"]
+    assert detect_intents("What have I already crossed off?") == ["list_tasks"]
