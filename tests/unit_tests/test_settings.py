@@ -204,12 +204,26 @@ def test_the_cli_reports_a_bad_setting_in_one_line(
     assert "Traceback" not in err
 
 
-def test_rereading_the_settings_keeps_one_router_per_tier_configuration() -> None:
-    """Evals re-read the settings per case; a LiteLLM Router per read registered global
-    callbacks until LiteLLM refused more (its limit is 100)."""
+def test_rereading_the_settings_keeps_one_client_per_tier_configuration() -> None:
+    """Evals re-read the settings per case; a client per read would open a connection pool
+    per case."""
     from graph.models import load_chat_model
 
     first = load_chat_model("primary")
     reset_settings()
-    again = load_chat_model("primary")
-    assert again.router is first.router  # type: ignore[attr-defined]
+    assert load_chat_model("primary") is first
+
+
+def test_a_tier_is_a_chat_openai_client_on_its_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    from langchain_openai import ChatOpenAI
+
+    from graph.models import load_chat_model
+
+    monkeypatch.setenv("TASKAGENT_PRIMARY_MODEL", "openai/taskagent")
+    monkeypatch.setenv("TASKAGENT_PRIMARY_API_BASE", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("TASKAGENT_PRIMARY_TIMEOUT", "3")
+    reset_settings()
+    model = load_chat_model("primary")
+    assert isinstance(model, ChatOpenAI)
+    assert model.model_name == "taskagent" and model.openai_api_base == "http://127.0.0.1:9/v1"
+    assert model.request_timeout == 3 and model.temperature == 0
