@@ -57,7 +57,7 @@ def draw(splits: list[str], out: Path, reports_dir: Path = OUT_DIR) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--splits", default="dev,dev2,dev3,dev4,dev5,dev6,dev7,test")
+    parser.add_argument("--splits", default="dev,dev2,dev3,dev4,dev5,dev6,dev7,dev8,test,test2")
     parser.add_argument("--out", type=Path, default=Path("docs/ablation.png"))
     args = parser.parse_args()
     draw(args.splits.split(","), args.out)

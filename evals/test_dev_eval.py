@@ -1,4 +1,4 @@
-"""The eval gate: the seven dev splits and the held-out test split through the real agent
+"""The eval gate: the eight dev splits and the held-out test splits through the real agent
 on the embedded model, every metric held to its target or, while below it, to that split's
 recorded baseline (evals/baseline.json, evals/baseline.<split>.json), which only rises.
 
@@ -25,9 +25,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.eval]
 REPORT_DIR = Path(__file__).resolve().parents[1] / "reports" / "eval-gate"
 
 
-SPLITS = os.environ.get("TASKAGENT_EVAL_SPLITS", "dev,dev2,dev3,dev4,dev5,dev6,dev7,test").split(
-    ","
-)
+SPLITS = os.environ.get(
+    "TASKAGENT_EVAL_SPLITS", "dev,dev2,dev3,dev4,dev5,dev6,dev7,dev8,test,test2"
+).split(",")
 
 
 @pytest.fixture(scope="module", params=SPLITS)

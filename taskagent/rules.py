@@ -263,7 +263,7 @@ _DOMAIN_RE = re.compile(
     # "what have I ticked off so far?", "what am I in the middle of?"
     r"\b(?:what|which)\s+(?:\w+\s+){0,2}(?:am\s+i|have\s+i|did\s+i)\s+(?:\w+\s+)?(?:in\s+the\s+"
     r"middle\s+of|working\s+on|ticked|finish(?:ed)?|done|completed|crossed)\b|\btagged\b|"
-    r"\b(?:to|on|off)\s+(?:my|the)\s+(?:list|plate)\b|\b(?:tasks?|todos?|to-?dos?|projects?|remind(?:er)?s?|calendar|agenda|schedule|deadline|"
+    r"\b(?:to|on|off)\s+(?:my|the)\s+(?:list|plate)\b|\bnote\s+to\s+self\b|\b(?:tasks?|todos?|to-?dos?|projects?|remind(?:er)?s?|calendar|agenda|schedule|deadline|"
     r"due|priority|urgent|backlog|overdue)\b|#\d+|\btask-\d+",
     _I,
 )
@@ -1090,11 +1090,16 @@ _NOT_A_NAME_STEMS = {_stem(w) for w in _NOT_A_NAME}
 
 
 def names_a_known_task(titles: dict[int, str], text: str) -> bool:
-    """Does ``text`` name one of these tasks (two of its words, or all of a one-word title)?"""
+    """Does ``text`` name one of these tasks: two of its words, all of a one-word title, or
+    one long word no other title has ("Kowalczyk paid up", "scratch the caterer idea")?"""
     wanted = _stems(text)
-    for title in titles.values():
-        shared = len(_stems(title) & wanted)
-        if shared >= 2 or (shared and shared == len(_stems(title))):
+    stems = [_stems(title) for title in titles.values()]
+    for index, words in enumerate(stems):
+        shared = words & wanted
+        if len(shared) >= 2 or (shared and shared == words):
+            return True
+        others = set().union(*(other for i, other in enumerate(stems) if i != index))
+        if any(len(word) >= 5 and word not in others for word in shared):
             return True
     return False
 
