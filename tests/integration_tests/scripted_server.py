@@ -1,6 +1,6 @@
 """A scripted OpenAI-compatible chat server on loopback, for failover tests.
 
-It speaks real HTTP so the LiteLLM router, timeouts and parsing are exercised for
+It speaks real HTTP so the tier client (ChatOpenAI), timeouts and parsing are exercised for
 real; only the model's answers are scripted. Modes: ``ok`` (queued replies),
 ``slow`` (sleeps past the client's timeout), ``garbage`` (200 with a non-JSON body),
 ``error`` (HTTP 500).

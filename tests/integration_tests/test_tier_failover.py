@@ -1,4 +1,4 @@
-"""Model tiers over real HTTP through the LiteLLM router: down, slow, garbage, bad JSON."""
+"""Model tiers over real HTTP through ChatOpenAI: down, slow, garbage, bad JSON."""
 
 from __future__ import annotations
 
