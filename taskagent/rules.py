@@ -12,6 +12,7 @@ task? when?) it says so through :class:`Plan.question` instead of guessing.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -335,8 +336,8 @@ def _status(text: str) -> str | None:
         return "completed"
     if re.search(
         rf"{_UNDER_WAY}|"
-        r"\b(?:in[\s-]progress|started|starting|begun|began|ongoing|working\s+on|underway|"
-        r"kicked\s+off|in\s+the\s+middle\s+of|got\s+going\s+on|made\s+a\s+start\s+on)\b|\bi'?m\s+on\s+(?:the|#|task|it)\b"
+        r"\b(?:in[\s-]progress|started|starting|begun|began|ongoing|working\s+on|"
+        r"kicked\s+off|in\s+the\s+middle\s+of)\b|\bi'?m\s+on\s+(?:the|#|task|it)\b"
         r"|^\s*(?:please\s+)?start\s+(?:on\s+)?(?:task|#|TASK-)",
         text,
         _I,
@@ -1094,12 +1095,12 @@ def names_a_known_task(titles: dict[int, str], text: str) -> bool:
     one long word no other title has ("Kowalczyk paid up", "scratch the caterer idea")?"""
     wanted = _stems(text)
     stems = [_stems(title) for title in titles.values()]
-    for index, words in enumerate(stems):
+    titles_with = Counter(word for words in stems for word in words)
+    for words in stems:
         shared = words & wanted
         if len(shared) >= 2 or (shared and shared == words):
             return True
-        others = set().union(*(other for i, other in enumerate(stems) if i != index))
-        if any(len(word) >= 5 and word not in others for word in shared):
+        if any(len(word) >= 5 and titles_with[word] == 1 for word in shared):
             return True
     return False
 

@@ -10,6 +10,7 @@ from taskagent.rules import (
     holds_off,
     is_in_scope,
     is_undecided,
+    names_a_known_task,
     plan,
     project_named,
     said_done,
@@ -1026,3 +1027,35 @@ def test_a_title_keeps_words_that_begin_like_lead_words() -> None:
 def test_remind_me_whats_left_is_a_list_not_a_reminder() -> None:
     assert detect_intents("Remind me what's left for the wedding?") == ["list_tasks"]
     assert detect_intents("What have I already crossed off?") == ["list_tasks"]
+
+
+def test_one_long_word_no_other_title_has_names_a_task() -> None:
+    titles = {
+        1: "Chase the Kowalczyk invoice",
+        2: "Renew the Kowalczyk domain",
+        3: "Book the caterer",
+    }
+    assert names_a_known_task(titles, "scratch the caterer idea")
+    assert not names_a_known_task(titles, "Kowalczyk paid up")  # two titles have it
+    assert not names_a_known_task(titles, "the idea")
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("The fence painting has to be done before the 25th.", "2026-11-25"),
+        ("Fence painting needs finishing by the 30th.", "2026-11-30"),
+        ("The fence runs out of warranty on the 28th, so that's my deadline.", "2026-11-28"),
+    ],
+)
+def test_a_due_date_told_as_news_moves_the_task(text: str, due: str) -> None:
+    known = {3: "Finish the fence painting", 1: "Book the skip"}
+    calls = plan(text, NOW, known_tasks=known).calls
+    assert [(c.name, c.arguments) for c in calls] == [
+        ("update_task", {"task_id": 3, "due_date": due})
+    ]
+
+
+def test_needs_doing_by_in_a_create_stays_a_create() -> None:
+    text = "add 'Buy sandpaper' and 'Book skip hire', and the skip needs doing by friday"
+    assert detect_intents(text) == ["create_task", "create_task"]

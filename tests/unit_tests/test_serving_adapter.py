@@ -151,3 +151,13 @@ def test_grammar_allows_only_the_requested_tools_compactly() -> None:
 )
 def test_parse_calls(text: str, expected: Any) -> None:
     assert parse_calls(text) == expected
+
+
+def test_max_completion_tokens_is_the_engines_max_tokens() -> None:
+    """langchain-openai sends the newer name; the engine must still be capped by it."""
+    from serving.openai_app import build_request
+
+    request, _ = build_request(
+        {"messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": 7}
+    )
+    assert request["max_tokens"] == 7
